@@ -1,0 +1,188 @@
+"""The Matcher: one ladder, one embedder, one evidence index; documents in, Reports out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from .brag import split_units
+from .config import Settings
+from .embed import Embedder, get_embedder
+from .errors import DocumentTooLarge
+from .exemplars import ExemplarSet, load_exemplars
+from .index import EvidenceIndex, build_entries
+from .ladder import load_ladder
+from .models import Ladder, Unit
+from .report import Match, PillarCoverage, Report, StatementResult, UnitResult
+from .scoring import Scorer, decide
+
+__all__ = ["STRONG_SCORE", "TOP_MATCHES", "Matcher"]
+
+log = logging.getLogger(__name__)
+
+TOP_MATCHES = 5
+# A statement evidenced by a single unit is "strong" only when that unit's score reaches this;
+# two or more evidencing units make it strong regardless.
+STRONG_SCORE = 0.85
+STRONG_UNITS = 2
+# Units per encoder call in match_many: big enough to batch well, small enough to stream.
+STREAM_CHUNK = 256
+
+
+class Matcher:
+    """Matches brag documents against one ladder.
+
+    >>> m = Matcher.from_ladder("lead-software-engineer")
+    >>> report = m.match("- Led the incident review for the March outage")
+    """
+
+    def __init__(
+        self,
+        ladder: Ladder,
+        *,
+        embedder: Embedder | None = None,
+        settings: Settings | None = None,
+        exemplars: ExemplarSet | None = None,
+    ) -> None:
+        self.ladder = ladder
+        self.settings = settings or Settings.from_env()
+        self.embedder = embedder or get_embedder(self.settings.model, self.settings.backend, self.settings.cache_dir)
+        self.exemplars = exemplars if exemplars is not None else load_exemplars(ladder)
+        entries = build_entries(ladder, self.exemplars)
+        self.index = EvidenceIndex.build(entries, self.embedder, self.settings.cache_dir)
+        self.scorer = Scorer(ladder, self.index)
+
+    @classmethod
+    def from_ladder(
+        cls,
+        ladder: str | Path | Ladder,
+        *,
+        model: str | None = None,
+        backend: str | None = None,
+        cache_dir: str | Path | None = None,
+    ) -> Matcher:
+        """A Matcher for a corpus ladder id, a ladder file, or a Ladder."""
+        settings = Settings.from_env()
+        if model:
+            settings = replace(settings, model=model)
+        if backend:
+            settings = replace(settings, backend=backend)
+        if cache_dir:
+            settings = replace(settings, cache_dir=Path(cache_dir))
+        lad = ladder if isinstance(ladder, Ladder) else load_ladder(ladder)
+        return cls(lad, settings=settings)
+
+    # -- public API ----------------------------------------------------------------------------
+
+    @property
+    def warnings(self) -> list[str]:
+        missing = [s for s in self.ladder.statements if not self.exemplars.by_statement.get(s.id)]
+        if not missing:
+            return []
+        if len(missing) == len(self.ladder.statements):
+            return [f"Ladder {self.ladder.id!r} has no evidence exemplars, so it is matched on statement "
+                    "text alone and less accurately. Treat its scores as rough; "
+                    "`evidence-matcher expand` can write exemplars for it."]
+        return [f"{len(missing)} statements of {self.ladder.id!r} have no evidence exemplars and are "
+                "matched less accurately."]
+
+    def split(self, text: str) -> list[Unit]:
+        """Split a document into units, enforcing the size and unit limits."""
+        size = len(text.encode("utf-8", errors="replace"))
+        if size > self.settings.max_bytes:
+            raise DocumentTooLarge(
+                f"The document is {size:,} bytes, over the {self.settings.max_bytes:,}-byte limit. "
+                "Split it, or raise MATCHER_MAX_BYTES."
+            )
+        units = split_units(text)
+        if len(units) > self.settings.max_units:
+            raise DocumentTooLarge(
+                f"The document has {len(units):,} units, over the {self.settings.max_units:,}-unit limit. "
+                "Split it, or raise MATCHER_MAX_UNITS."
+            )
+        return units
+
+    def match(self, text: str) -> Report:
+        """Split and match one document."""
+        return self.match_units(self.split(text))
+
+    def match_units(self, units: Sequence[Unit]) -> Report:
+        """Match already-split units (e.g. gold units in an evaluation)."""
+        vecs = self.embedder.encode([u.text for u in units])
+        return self._report(units, self.scorer.scores(vecs))
+
+    def match_many(self, texts: Iterable[str]) -> Iterator[Report]:
+        """Match many documents, batching the encoder across them; yields reports in order.
+
+        A generator, so a large batch streams: only STREAM_CHUNK units' worth is held at a time.
+        """
+        pending: list[list[Unit]] = []
+        n_units = 0
+        for text in texts:
+            units = self.split(text)
+            pending.append(units)
+            n_units += len(units)
+            if n_units >= STREAM_CHUNK:
+                yield from self._match_batch(pending)
+                pending, n_units = [], 0
+        if pending:
+            yield from self._match_batch(pending)
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated scores (texts x statements, ladder order) for raw unit texts."""
+        return self.scorer.scores(self.embedder.encode(list(texts)))
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _match_batch(self, docs: list[list[Unit]]) -> Iterator[Report]:
+        flat = [u.text for units in docs for u in units]
+        scores = self.scorer.scores(self.embedder.encode(flat))
+        start = 0
+        for units in docs:
+            yield self._report(units, scores[start : start + len(units)])
+            start += len(units)
+
+    def _report(self, units: Sequence[Unit], scores: np.ndarray) -> Report:
+        statements = self.ladder.statements
+        decisions = decide(scores) if len(units) else []
+        unit_results: list[UnitResult] = []
+        evidence: dict[str, list[tuple[str, float]]] = {s.id: [] for s in statements}
+        for u, row, chosen in zip(units, scores, decisions, strict=True):
+            top = np.argsort(-row, kind="stable")[:TOP_MATCHES]
+            matches = tuple(Match(statements[i].id, statements[i].text, statements[i].pillar, float(row[i]))
+                            for i in top)
+            ev = tuple(statements[i].id for i in chosen)
+            for i in chosen:
+                evidence[statements[i].id].append((u.id, float(row[i])))
+            unit_results.append(UnitResult(u.id, u.text, u.line, u.section, matches, ev))
+        best = scores.max(axis=0) if len(units) else np.zeros(len(statements))
+        results = []
+        for j, s in enumerate(statements):
+            ev = sorted(evidence[s.id], key=lambda t: -t[1])
+            results.append(StatementResult(s.id, s.pillar, s.text, _strength(ev), float(best[j]),
+                                           tuple(uid for uid, _ in ev)))
+        pillars = tuple(
+            PillarCoverage(p.name, sum(1 for r in results if r.pillar == p.name and r.strength != "none"),
+                           len(p.statements))
+            for p in self.ladder.pillars
+        )
+        meta = {
+            "model": self.embedder.name,
+            "backend": self.embedder.backend,
+            "exemplars": len(self.exemplars),
+            "warnings": self.warnings,
+        }
+        lad = {"id": self.ladder.id, "title": self.ladder.title, "level": self.ladder.level}
+        return Report(lad, tuple(unit_results), tuple(results), pillars, meta)
+
+
+def _strength(evidence: list[tuple[str, float]]) -> str:
+    if not evidence:
+        return "none"
+    if len(evidence) >= STRONG_UNITS or evidence[0][1] >= STRONG_SCORE:
+        return "strong"
+    return "partial"

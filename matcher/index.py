@@ -1,0 +1,186 @@
+"""The evidence index: statements, ladder examples, exemplars and noise lines embedded in FAISS.
+
+Indexes persist under the cache dir, keyed by a hash of the entries, the model fingerprint, the
+backend and INDEX_FORMAT. Writes are atomic (temp dir, fsync, rename); a cache that fails any check
+is rebuilt with a warning, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .embed import Embedder
+from .exemplars import ExemplarSet
+from .models import Ladder
+
+__all__ = ["INDEX_FORMAT", "Entry", "EvidenceIndex", "build_entries"]
+
+log = logging.getLogger(__name__)
+
+# Bump when the entry layout or the file format changes, so old caches are not reused.
+INDEX_FORMAT = 1
+
+KINDS = ("statement", "example", "exemplar", "noise")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One embedded text: a statement, a ladder example, an exemplar or a noise line."""
+
+    kind: str
+    text: str
+    statement_id: str = ""
+    pillar: str = ""
+
+
+def build_entries(ladder: Ladder, exemplars: ExemplarSet) -> list[Entry]:
+    entries: list[Entry] = []
+    for p in ladder.pillars:
+        entries += [Entry("statement", s.display, s.id, p.name) for s in p.statements]
+        entries += [Entry("example", e.display, "", p.name) for e in p.examples]
+    for s in ladder.statements:
+        entries += [Entry("exemplar", x, s.id, s.pillar) for x in exemplars.by_statement.get(s.id, ())]
+    entries += [Entry("noise", x) for x in exemplars.noise]
+    return entries
+
+
+def _cache_key(entries: list[Entry], embedder: Embedder) -> str:
+    h = hashlib.sha256()
+    h.update(f"format={INDEX_FORMAT}\nmodel={embedder.fingerprint}\nbackend={embedder.backend}\n".encode())
+    for e in entries:
+        h.update(json.dumps([e.kind, e.text, e.statement_id, e.pillar]).encode())
+        h.update(b"\n")
+    return h.hexdigest()[:24]
+
+
+def _crash_point(name: str) -> None:
+    """Test-only hook: MATCHER_TEST_CRASH_AT=<name> kills the process here, mid-write."""
+    if os.environ.get("MATCHER_TEST_CRASH_AT") == name:
+        os._exit(86)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class EvidenceIndex:
+    """A FAISS inner-product index over a ladder's entries, with the entries alongside."""
+
+    def __init__(self, entries: list[Entry], vectors: np.ndarray, key: str = "") -> None:
+        self.entries = entries
+        self.key = key
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.index = faiss.IndexFlatIP(self.vectors.shape[1])
+        if len(entries):
+            self.index.add(self.vectors)
+
+    @property
+    def dim(self) -> int:
+        return self.vectors.shape[1]
+
+    def search(self, queries: np.ndarray, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """FAISS search: (similarities, entry indices), best first; k defaults to every entry."""
+        k = min(k or len(self.entries), len(self.entries))
+        if k == 0 or len(queries) == 0:
+            return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
+        return self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+
+    def similarities(self, queries: np.ndarray) -> np.ndarray:
+        """Dense (queries x entries) cosine matrix, in entry order, via a full FAISS search."""
+        sims, idx = self.search(queries)
+        out = np.empty_like(sims)
+        np.put_along_axis(out, idx, sims, axis=1)
+        return out
+
+    # -- persistence ---------------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, entries: list[Entry], embedder: Embedder, cache_dir: Path | None = None) -> EvidenceIndex:
+        """Load the index for these entries from the cache, or embed them and cache the result."""
+        key = _cache_key(entries, embedder)
+        folder = cache_dir / "index" / key if cache_dir else None
+        if folder is not None:
+            cached = cls._load(folder, key, entries, embedder.dim)
+            if cached is not None:
+                return cached
+        log.info("embedding %d index entries with %s", len(entries), embedder.fingerprint)
+        vectors = embedder.encode([e.text for e in entries]) if entries else np.zeros((0, embedder.dim), np.float32)
+        built = cls(entries, vectors, key)
+        if folder is not None:
+            built._save(folder)
+        return built
+
+    @classmethod
+    def _load(cls, folder: Path, key: str, entries: list[Entry], dim: int) -> EvidenceIndex | None:
+        meta_path, faiss_path = folder / "meta.json", folder / "index.faiss"
+        if not folder.exists():
+            return None
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            index = faiss.read_index(str(faiss_path))
+            ok = (
+                meta.get("format") == INDEX_FORMAT
+                and meta.get("key") == key
+                and meta.get("entries") == [[e.kind, e.text, e.statement_id, e.pillar] for e in entries]
+                and index.ntotal == len(entries)
+                and index.d == dim
+            )
+            vectors = index.reconstruct_n(0, index.ntotal) if ok and index.ntotal else np.zeros((0, dim), np.float32)
+            if ok and len(vectors) and not np.all(np.isfinite(vectors)):
+                ok = False
+        except Exception as exc:  # any corruption: faiss raises RuntimeError, json ValueError, ...
+            log.warning("index cache %s is unreadable (%s: %s); rebuilding it", folder, type(exc).__name__, exc)
+            return None
+        if not ok:
+            log.warning("index cache %s does not match this corpus or model; rebuilding it", folder)
+            return None
+        log.debug("index loaded from cache %s", folder)
+        return cls(entries, vectors, key)
+
+    def _save(self, folder: Path) -> None:
+        """Write atomically: a complete temp folder is renamed into place, or nothing changes."""
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        except OSError as exc:
+            log.warning("cannot write the index cache under %s (%s); continuing without it", folder.parent, exc)
+            return
+        try:
+            faiss.write_index(self.index, str(tmp / "index.faiss"))
+            _crash_point("after-faiss-write")
+            meta = {
+                "format": INDEX_FORMAT,
+                "key": self.key,
+                "entries": [[e.kind, e.text, e.statement_id, e.pillar] for e in self.entries],
+            }
+            (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+            for f in tmp.iterdir():
+                with f.open("rb+") as fh:
+                    os.fsync(fh.fileno())
+            _crash_point("before-rename")
+            if folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+            os.replace(tmp, folder)
+            _fsync_dir(folder.parent)
+        except OSError as exc:
+            log.warning("cannot write the index cache %s (%s); continuing without it", folder, exc)
+            shutil.rmtree(tmp, ignore_errors=True)

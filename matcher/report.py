@@ -1,0 +1,235 @@
+"""The match report and its exports (dict/JSON, Markdown, CSV, pandas, plain text).
+
+The JSON field names are a public contract: later versions add fields, never rename them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Match", "PillarCoverage", "Report", "StatementResult", "UnitResult"]
+
+STRENGTHS = ("strong", "partial", "none")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One ranked candidate statement for a unit."""
+
+    statement_id: str
+    statement: str
+    pillar: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"statement_id": self.statement_id, "statement": self.statement, "pillar": self.pillar,
+                "score": round(float(self.score), 4)}
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """An accomplishment unit, its top candidate statements and the statements it evidences."""
+
+    id: str
+    text: str
+    line: int
+    section: str
+    matches: tuple[Match, ...]
+    evidences: tuple[str, ...]
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "line": self.line, "section": self.section,
+                "matches": [m.to_dict() for m in self.matches], "evidences": list(self.evidences),
+                **self.extra}
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    """How well one statement is evidenced by the document."""
+
+    id: str
+    pillar: str
+    text: str
+    strength: str
+    score: float
+    evidence: tuple[str, ...]
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "pillar": self.pillar, "text": self.text, "strength": self.strength,
+                "score": round(float(self.score), 4), "evidence": list(self.evidence), **self.extra}
+
+
+@dataclass(frozen=True)
+class PillarCoverage:
+    name: str
+    covered: int
+    total: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "covered": self.covered, "total": self.total}
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything evidence-matcher says about one document against one ladder."""
+
+    ladder: dict[str, str]
+    units: tuple[UnitResult, ...]
+    statements: tuple[StatementResult, ...]
+    pillars: tuple[PillarCoverage, ...]
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def uncovered(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.statements if s.strength == "none")
+
+    @property
+    def unmatched_units(self) -> tuple[str, ...]:
+        return tuple(u.id for u in self.units if not u.evidences)
+
+    @property
+    def coverage(self) -> float:
+        """Share of statements with any evidence."""
+        return (len(self.statements) - len(self.uncovered)) / len(self.statements) if self.statements else 0.0
+
+    def unit(self, unit_id: str) -> UnitResult:
+        return next(u for u in self.units if u.id == unit_id)
+
+    def statement(self, statement_id: str) -> StatementResult:
+        return next(s for s in self.statements if s.id == statement_id)
+
+    # -- exports -------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ladder": dict(self.ladder),
+            "units": [u.to_dict() for u in self.units],
+            "statements": [s.to_dict() for s in self.statements],
+            "pillars": [p.to_dict() for p in self.pillars],
+            "uncovered": list(self.uncovered),
+            "unmatched_units": list(self.unmatched_units),
+            "meta": dict(self.meta),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False) + "\n"
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """One row per unit x evidenced statement, plus one row for each unit with none."""
+        by_id = {s.id: s for s in self.statements}
+        rows: list[dict[str, Any]] = []
+        for u in self.units:
+            scores = {m.statement_id: m.score for m in u.matches}
+            base = {"unit_id": u.id, "line": u.line, "section": u.section, "unit": u.text}
+            if not u.evidences:
+                rows.append({**base, "statement_id": "", "pillar": "", "statement": "", "score": ""})
+            for sid in u.evidences:
+                s = by_id[sid]
+                rows.append({**base, "statement_id": sid, "pillar": s.pillar, "statement": s.text,
+                             "score": round(float(scores.get(sid, 0.0)), 4)})
+        return rows
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        fields = ["unit_id", "line", "section", "unit", "statement_id", "pillar", "statement", "score"]
+        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        for row in self.csv_rows():
+            writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+        return buf.getvalue()
+
+    def to_frame(self):  # -> pandas.DataFrame; pandas imported lazily, it is slow to import
+        import pandas as pd
+
+        return pd.DataFrame(self.csv_rows(), columns=["unit_id", "line", "section", "unit",
+                                                      "statement_id", "pillar", "statement", "score"])
+
+    def to_markdown(self) -> str:
+        return _render_markdown(self)
+
+    def to_text(self) -> str:
+        return _render_text(self)
+
+
+def _csv_safe(value: Any) -> Any:
+    """Neutralise spreadsheet formula injection in text cells (a brag line starting with '=')."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _md_escape(text: str) -> str:
+    # The report is meant to be rendered: keep user text from becoming markup, tables or HTML.
+    out = text.replace("\\", "\\\\")
+    for ch in "`*_[]<>|#":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def _title(report: Report) -> str:
+    lad = report.ladder
+    return f"{lad.get('level', '')} {lad.get('title', '')}".strip()
+
+
+def _render_markdown(r: Report) -> str:
+    units = {u.id: u for u in r.units}
+    lines = [f"# Evidence report: {_md_escape(_title(r))}", ""]
+    covered = len(r.statements) - len(r.uncovered)
+    lines += [f"**Coverage:** {covered}/{len(r.statements)} statements evidenced "
+              f"({len(r.units)} units, {len(r.unmatched_units)} evidence nothing).", ""]
+    for w in r.meta.get("warnings", []):
+        lines += [f"> **Note:** {_md_escape(w)}", ""]
+    lines += ["| Pillar | Covered |", "|---|---|"]
+    lines += [f"| {_md_escape(p.name)} | {p.covered}/{p.total} |" for p in r.pillars]
+    lines.append("")
+    for p in r.pillars:
+        lines += [f"## {_md_escape(p.name)}", ""]
+        for s in (s for s in r.statements if s.pillar == p.name):
+            lines.append(f"- **{s.strength}** ({s.score:.2f}) {_md_escape(s.text)}")
+            for uid in s.evidence:
+                u = units[uid]
+                lines.append(f"  - line {u.line}: {_md_escape(u.text)}")
+        lines.append("")
+    if r.uncovered:
+        lines += ["## Uncovered statements", ""]
+        lines += [f"- {_md_escape(r.statement(sid).text)}" for sid in r.uncovered]
+        lines.append("")
+    if r.unmatched_units:
+        lines += ["## Units that evidence nothing", ""]
+        lines += [f"- line {units[u].line}: {_md_escape(units[u].text)}" for u in r.unmatched_units]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _render_text(r: Report) -> str:
+    units = {u.id: u for u in r.units}
+    covered = len(r.statements) - len(r.uncovered)
+    out = [f"{_title(r)} ({r.ladder.get('id', '')})",
+           f"Coverage: {covered}/{len(r.statements)} statements evidenced; "
+           f"{len(r.units)} units, {len(r.unmatched_units)} evidence nothing", ""]
+    for w in r.meta.get("warnings", []):
+        out += [f"Note: {w}", ""]
+    marks = {"strong": "●", "partial": "◐", "none": "○"}
+    for p in r.pillars:
+        out.append(f"{p.name}  {p.covered}/{p.total}")
+        for s in (s for s in r.statements if s.pillar == p.name):
+            out.append(f"  {marks[s.strength]} {s.strength:<7} {s.score:4.2f}  {_short(s.text, 90)}")
+            for uid in s.evidence[:3]:
+                out.append(f"        line {units[uid].line:>3}: {_short(units[uid].text, 80)}")
+            if len(s.evidence) > 3:
+                out.append(f"        … and {len(s.evidence) - 3} more")
+        out.append("")
+    if r.unmatched_units:
+        out.append("Units that evidence nothing:")
+        out += [f"  line {units[u].line:>3}: {_short(units[u].text, 90)}" for u in r.unmatched_units]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

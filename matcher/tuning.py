@@ -1,0 +1,126 @@
+"""Contrastive fine-tuning of the embedding model on the shipped exemplars.
+
+Pairs are (exemplar line, statement text), trained with MultipleNegativesRankingLoss so a brag line
+lands near the statement it evidences and away from the others. Training is seeded and runs once:
+the result is cached under the cache dir, keyed by a hash of the base weights, the training data
+and TUNE_FORMAT. Only this module (and ONNX export) needs torch and sentence-transformers' trainer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .embed import resolve_model_path, weights_fingerprint
+from .errors import ModelError
+from .exemplars import ExemplarSet
+from .models import Ladder
+
+__all__ = ["TUNE_FORMAT", "TuneConfig", "training_pairs", "tuned_model"]
+
+log = logging.getLogger(__name__)
+
+TUNE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class TuneConfig:
+    """Training hyper-parameters (chosen on the dev set; see README)."""
+
+    epochs: int = 2
+    batch_size: int = 32
+    learning_rate: float = 3e-5
+    warmup_ratio: float = 0.1
+    seed: int = 13
+
+
+def training_pairs(sets: Sequence[tuple[Ladder, ExemplarSet]]) -> list[tuple[str, str]]:
+    """(exemplar, statement display text) for every exemplar of every ladder, in a fixed order."""
+    pairs = []
+    for ladder, ex in sets:
+        for s in ladder.statements:
+            pairs += [(x, s.display) for x in ex.by_statement.get(s.id, ())]
+    return pairs
+
+
+def _key(base_path: str, pairs: list[tuple[str, str]], cfg: TuneConfig) -> str:
+    h = hashlib.sha256(f"{TUNE_FORMAT}|{weights_fingerprint(base_path)}|{cfg}".encode())
+    for a, b in pairs:
+        h.update(json.dumps([a, b]).encode())
+    return h.hexdigest()[:16]
+
+
+def tuned_model(base: str, sets: Sequence[tuple[Ladder, ExemplarSet]], cache_dir: Path,
+                cfg: TuneConfig | None = None) -> str:
+    """Path of the fine-tuned model for these exemplars, training it first if it is not cached."""
+    cfg = cfg or TuneConfig()
+    base_path = resolve_model_path(base)
+    pairs = training_pairs(sets)
+    if not pairs:
+        raise ModelError("No exemplars to fine-tune on: the corpus has no *.exemplars.md files.")
+    out = cache_dir / "tuned" / _key(base_path, pairs, cfg)
+    if (out / "tuned.json").is_file():
+        return str(out)
+    log.warning("fine-tuning %s on %d exemplar pairs (once; cached in %s)", base, len(pairs), out)
+    _train(base_path, pairs, out, cfg)
+    return str(out)
+
+
+def _train(base_path: str, pairs: list[tuple[str, str]], out: Path, cfg: TuneConfig) -> None:
+    import torch
+    from datasets import Dataset
+    from sentence_transformers import (
+        SentenceTransformer,
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+        losses,
+    )
+    from sentence_transformers.training_args import BatchSamplers
+
+    random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    model = SentenceTransformer(base_path, device="cpu")
+    data = Dataset.from_dict({"anchor": [a for a, _ in pairs], "positive": [b for _, b in pairs]})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        args = SentenceTransformerTrainingArguments(
+            output_dir=str(tmp / "run"),
+            num_train_epochs=cfg.epochs,
+            per_device_train_batch_size=cfg.batch_size,
+            learning_rate=cfg.learning_rate,
+            warmup_ratio=cfg.warmup_ratio,
+            seed=cfg.seed,
+            data_seed=cfg.seed,
+            batch_sampler=BatchSamplers.NO_DUPLICATES,
+            save_strategy="no",
+            report_to=[],
+            logging_steps=50,
+            use_cpu=True,
+            disable_tqdm=True,
+        )
+        trainer = SentenceTransformerTrainer(
+            model=model, args=args, train_dataset=data, loss=losses.MultipleNegativesRankingLoss(model)
+        )
+        trainer.train()
+        model.save(str(tmp / "model"))
+        shutil.rmtree(tmp / "run", ignore_errors=True)
+        for f in (tmp / "model").rglob("*"):
+            if f.is_file():
+                with f.open("rb+") as fh:
+                    os.fsync(fh.fileno())
+        model_dir = tmp / "model"
+        (model_dir / "tuned.json").write_text(json.dumps({"format": TUNE_FORMAT, "pairs": len(pairs)}))
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(model_dir, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,40 @@
+"""Shared fixtures. Tests use the real model and real FAISS; matchers are built once per session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+EVAL = SHARED / "eval"
+LADDERS = SHARED / "ladders"
+
+
+def need_shared(path: Path = SHARED) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path} is not present (the shared/ folder sits beside the project)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def dev_labels() -> list[dict]:
+    need_shared(EVAL)
+    return [json.loads(line) for line in (EVAL / "labels.jsonl").read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture(scope="session")
+def matchers():
+    """One real Matcher per shipped ladder (default model and backend, default cache)."""
+    from matcher import Matcher
+
+    built: dict[str, Matcher] = {}
+
+    def get(ladder_id: str) -> Matcher:
+        if ladder_id not in built:
+            built[ladder_id] = Matcher.from_ladder(ladder_id)
+        return built[ladder_id]
+
+    return get

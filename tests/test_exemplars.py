@@ -1,0 +1,102 @@
+"""The shipped exemplar files: format, size, variety, and no leak of the held-out dev set."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from matcher import load_ladder
+from matcher.errors import ExemplarError
+from matcher.exemplars import find_exemplar_file, format_exemplars, load_exemplars, parse_exemplars
+from matcher.text import reduce_markdown
+
+from .conftest import need_shared
+
+SHIPPED = ["lead-software-engineer", "lead-data-engineer"]
+MIN_PER_STATEMENT = 25
+MIN_NOISE = 100
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", reduce_markdown(text).casefold())
+
+
+def _ngrams(words: list[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+@pytest.mark.parametrize("ladder_id", SHIPPED)
+def test_every_statement_has_enough_exemplars(ladder_id):
+    ladder = load_ladder(ladder_id)
+    ex = load_exemplars(ladder)
+    assert find_exemplar_file(ladder) is not None
+    counts = {s.id: len(ex.by_statement.get(s.id, ())) for s in ladder.statements}
+    assert min(counts.values()) >= MIN_PER_STATEMENT, counts
+    assert len(ex.noise) >= MIN_NOISE
+
+
+@pytest.mark.parametrize("ladder_id", SHIPPED)
+def test_lines_of_a_statement_are_distinct(ladder_id):
+    ladder = load_ladder(ladder_id)
+    ex = load_exemplars(ladder)
+    groups = {**ex.by_statement, "noise": ex.noise}
+    for sid, lines in groups.items():
+        grams = [_ngrams(_words(x), 3) for x in lines]
+        for i in range(len(lines)):
+            for j in range(i + 1, len(lines)):
+                a, b = grams[i], grams[j]
+                if a and b:
+                    shared = len(a & b) / min(len(a), len(b))
+                    assert shared <= 0.5, (sid, lines[i], lines[j])
+
+
+@pytest.mark.parametrize("ladder_id", SHIPPED)
+def test_no_exemplar_copies_a_dev_unit(ladder_id, dev_labels):
+    """Exemplars must not share an 8-word run with any dev unit (the dev set stays held out)."""
+    ladder = load_ladder(ladder_id)
+    ex = load_exemplars(ladder)
+    dev8 = set()
+    for row in dev_labels:
+        dev8 |= _ngrams(_words(row["unit"]), 8)
+    lines = [x for v in ex.by_statement.values() for x in v] + list(ex.noise)
+    leaks = [x for x in lines if _ngrams(_words(x), 8) & dev8]
+    assert not leaks, leaks[:5]
+
+
+def test_no_exemplar_is_a_close_paraphrase_of_a_dev_unit(dev_labels):
+    from matcher.embed import get_embedder
+
+    emb = get_embedder()
+    dev = emb.encode([reduce_markdown(r["unit"]) for r in dev_labels])
+    for ladder_id in SHIPPED:
+        ex = load_exemplars(load_ladder(ladder_id))
+        lines = [x for v in ex.by_statement.values() for x in v] + list(ex.noise)
+        sims = emb.encode(lines) @ dev.T
+        worst = np.unravel_index(np.argmax(sims), sims.shape)
+        assert sims.max() < 0.9, (lines[worst[0]], dev_labels[worst[1]]["unit"], float(sims.max()))
+
+
+def test_parse_rejects_unknown_heading():
+    ladder = load_ladder("lead-software-engineer")
+    with pytest.raises(ExemplarError, match=r"x\.md:3: heading 'I juggle flaming torches\.'"):
+        parse_exemplars("# x\n\n## I juggle flaming torches.\n- a\n", ladder, source="x.md")
+
+
+def test_parse_matches_headings_loosely_and_roundtrips():
+    ladder = load_ladder("lead-software-engineer")
+    s = ladder.statements[0]
+    text = f"## {s.text.upper().rstrip('.')}\n- one line\n*  two   line\nnot a bullet\n\n## No evidence\n- lunch\n"
+    ex = parse_exemplars(text, ladder)
+    assert ex.by_statement[s.id] == ("one line", "two line")
+    assert ex.noise == ("lunch",)
+    again = parse_exemplars(format_exemplars(ladder, ex), ladder)
+    assert again.by_statement == ex.by_statement and again.noise == ex.noise
+
+
+def test_seed_ladder_finds_corpus_exemplars_by_id():
+    seeds = need_shared() / "seeds"
+    ladder = load_ladder(seeds / "L4-Lead-Software-Engineer.raw.md")
+    ex = load_exemplars(ladder)
+    assert len(ex.covers) == len(ladder.statements)
