@@ -42,6 +42,8 @@ class Settings:
     cache_dir: Path = field(default_factory=_default_cache_dir)
     max_bytes: int = 2_000_000
     max_units: int = 5_000
+    # Fine-tune the model on the corpus exemplars (once, cached) before use: see matcher.tuning.
+    tune: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -52,4 +54,5 @@ class Settings:
             cache_dir=Path(cache).expanduser() if cache else _default_cache_dir(),
             max_bytes=_int_env("MATCHER_MAX_BYTES", 2_000_000),
             max_units=_int_env("MATCHER_MAX_UNITS", 5_000),
+            tune=os.environ.get("MATCHER_TUNE", "1").strip().lower() not in ("0", "false", "no", "off"),
         )

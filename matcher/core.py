@@ -6,10 +6,10 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .brag import split_units
 from .config import Settings
 from .embed import Embedder, get_embedder
 from .errors import DocumentTooLarge
@@ -18,7 +18,10 @@ from .index import EvidenceIndex, build_entries
 from .ladder import load_ladder
 from .models import Ladder, Unit
 from .report import Match, PillarCoverage, Report, StatementResult, UnitResult
-from .scoring import Scorer, decide
+from .scoring import Scored, Scorer
+
+if TYPE_CHECKING:
+    from .llm import Assistant
 
 __all__ = ["STRONG_SCORE", "TOP_MATCHES", "Matcher"]
 
@@ -47,10 +50,14 @@ class Matcher:
         embedder: Embedder | None = None,
         settings: Settings | None = None,
         exemplars: ExemplarSet | None = None,
+        llm: Assistant | None = None,
     ) -> None:
         self.ladder = ladder
+        self.llm = llm
         self.settings = settings or Settings.from_env()
-        self.embedder = embedder or get_embedder(self.settings.model, self.settings.backend, self.settings.cache_dir)
+        self.embedder = embedder or get_embedder(
+            self.settings.model, self.settings.backend, self.settings.cache_dir, tune=self.settings.tune
+        )
         self.exemplars = exemplars if exemplars is not None else load_exemplars(ladder)
         entries = build_entries(ladder, self.exemplars)
         self.index = EvidenceIndex.build(entries, self.embedder, self.settings.cache_dir)
@@ -98,6 +105,8 @@ class Matcher:
                 f"The document is {size:,} bytes, over the {self.settings.max_bytes:,}-byte limit. "
                 "Split it, or raise MATCHER_MAX_BYTES."
             )
+        from .brag import split_units
+
         units = split_units(text)
         if len(units) > self.settings.max_units:
             raise DocumentTooLarge(
@@ -113,7 +122,7 @@ class Matcher:
     def match_units(self, units: Sequence[Unit]) -> Report:
         """Match already-split units (e.g. gold units in an evaluation)."""
         vecs = self.embedder.encode([u.text for u in units])
-        return self._report(units, self.scorer.scores(vecs))
+        return self._finish(self._report(units, self.scorer.score(vecs)))
 
     def match_many(self, texts: Iterable[str]) -> Iterator[Report]:
         """Match many documents, batching the encoder across them; yields reports in order.
@@ -132,23 +141,28 @@ class Matcher:
         if pending:
             yield from self._match_batch(pending)
 
-    def scores(self, texts: Sequence[str]) -> np.ndarray:
-        """Calibrated scores (texts x statements, ladder order) for raw unit texts."""
-        return self.scorer.scores(self.embedder.encode(list(texts)))
+    def score(self, texts: Sequence[str]) -> Scored:
+        """Calibrated scores (texts x statements, ladder order) and decisions for unit texts."""
+        return self.scorer.score(self.embedder.encode(list(texts)))
 
     # -- internals -----------------------------------------------------------------------------
 
     def _match_batch(self, docs: list[list[Unit]]) -> Iterator[Report]:
         flat = [u.text for units in docs for u in units]
-        scores = self.scorer.scores(self.embedder.encode(flat))
+        scored = self.scorer.score(self.embedder.encode(flat))
         start = 0
         for units in docs:
-            yield self._report(units, scores[start : start + len(units)])
-            start += len(units)
+            end = start + len(units)
+            yield self._finish(self._report(units, Scored(scored.scores[start:end], scored.decisions[start:end])))
+            start = end
 
-    def _report(self, units: Sequence[Unit], scores: np.ndarray) -> Report:
+    def _finish(self, report: Report) -> Report:
+        """Let the optional LLM assistant judge, explain and coach; without one, the report as is."""
+        return self.llm.augment(report, self) if self.llm is not None else report
+
+    def _report(self, units: Sequence[Unit], scored: Scored) -> Report:
         statements = self.ladder.statements
-        decisions = decide(scores) if len(units) else []
+        scores, decisions = scored.scores, scored.decisions
         unit_results: list[UnitResult] = []
         evidence: dict[str, list[tuple[str, float]]] = {s.id: [] for s in statements}
         for u, row, chosen in zip(units, scores, decisions, strict=True):

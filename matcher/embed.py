@@ -177,20 +177,30 @@ class CachedEmbedder:
         return out
 
 
-_EMBEDDERS: dict[tuple[str, str, str], CachedEmbedder] = {}
+_EMBEDDERS: dict[tuple[str, str, str, bool], CachedEmbedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
 
 
-def get_embedder(model: str = DEFAULT_MODEL, backend: str = "auto", cache_dir: Path | None = None) -> CachedEmbedder:
+def get_embedder(
+    model: str = DEFAULT_MODEL, backend: str = "auto", cache_dir: Path | None = None, *, tune: bool = False
+) -> CachedEmbedder:
     """The process-wide embedder for a model and backend, loaded once and shared.
 
-    `cache_dir` is where derived artefacts (an exported ONNX model) are kept.
+    With `tune`, the model is first fine-tuned on the corpus exemplars (once, cached; see
+    matcher.tuning). `cache_dir` is where such derived models and ONNX exports are kept.
     """
-    key = (model, backend, str(cache_dir or ""))
+    key = (model, backend, str(cache_dir or ""), tune)
     with _EMBEDDERS_LOCK:
         emb = _EMBEDDERS.get(key)
         if emb is None:
-            emb = CachedEmbedder(_load(model, backend, cache_dir))
+            path = model
+            if tune:
+                from .config import Settings
+                from .tuning import tuned_for_corpus
+
+                path = tuned_for_corpus(model, cache_dir or Settings().cache_dir)
+            emb = CachedEmbedder(_load(path, backend, cache_dir))
+            emb.name = f"{model} (fine-tuned on the corpus exemplars)" if tune else model
             _EMBEDDERS[key] = emb
         return emb
 
@@ -199,4 +209,28 @@ def _load(model: str, backend: str, cache_dir: Path | None) -> Embedder:
     if backend not in ("auto", "torch", "onnx"):
         raise ModelError(f"Unknown backend {backend!r}: use 'torch', 'onnx' or 'auto'.")
     log.info("loading embedding model %s (backend %s)", model, backend)
-    return TorchEmbedder(model)
+    if backend == "torch":
+        return TorchEmbedder(model)
+    from .config import Settings
+
+    cache = cache_dir if cache_dir is not None else Settings().cache_dir
+    try:
+        from .onnx_backend import OnnxEmbedder
+    except ImportError as exc:
+        if backend == "onnx":
+            raise ModelError(f"The ONNX backend needs onnxruntime and tokenizers ({exc}).") from exc
+        log.info("onnxruntime or tokenizers is missing (%s); using the PyTorch backend", exc)
+        return TorchEmbedder(model)
+    if backend == "onnx":
+        return OnnxEmbedder(model, cache)
+    # auto: ONNX int8 is the faster default; any failure to export or load it falls back to torch.
+    try:
+        return OnnxEmbedder(model, cache)
+    except Exception as exc:
+        log.warning(
+            "the ONNX backend is unavailable for %s (%s: %s); falling back to PyTorch",
+            model,
+            type(exc).__name__,
+            exc,
+        )
+        return TorchEmbedder(model)

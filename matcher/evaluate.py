@@ -254,11 +254,9 @@ def matcher_method(factory: Callable[[Ladder], object]) -> Method:
         if m is None:
             m = built[doc.ladder.id] = factory(doc.ladder)
         ids = [s.id for s in doc.ladder.statements]
-        from .scoring import decide
-
-        scores = m.scores(units) if units else np.zeros((0, len(ids)), np.float32)
-        decisions = tuple(frozenset(ids[j] for j in row) for row in decide(scores))
-        return DocRun(tuple(units), scores, decisions)
+        scored = m.score(units)
+        decisions = tuple(frozenset(ids[j] for j in row) for row in scored.decisions)
+        return DocRun(tuple(units), scored.scores, decisions)
 
     return run
 
@@ -271,9 +269,11 @@ def evaluate(
     splitter: Callable[[str], list[Unit]] | None = None,
 ) -> dict[str, Metrics]:
     """Run each method over the docs (own split, or the gold units) and compute its metrics."""
-    from .brag import split_units
+    def split(text: str) -> list[Unit]:
+        from .brag import split_units
 
-    split = splitter or split_units
+        return (splitter or split_units)(text)
+
     unit_texts = [list(d.gold_units) if gold_units else [u.text for u in split(d.text)] for d in docs]
     unit_texts = [[reduce_markdown(u) for u in units] for units in unit_texts]
     results = {}

@@ -1,7 +1,12 @@
-"""Turn unit embeddings into per-statement scores and evidence decisions.
+"""Turn unit embeddings into calibrated per-statement scores and evidence decisions.
 
-Scores are in 0..1 and calibrated so that 0.5 is the decision line: a unit evidences a statement
-when its score is at least DECIDE (see README, "How matching works").
+With exemplars (the shipped ladders, or any ladder with an `.exemplars.md` file): a multinomial
+logistic-regression head over the statements plus a "no evidence" class, fitted on the exemplar,
+statement and noise-line embeddings. Without exemplars: cosine to the statement text, which is far
+less accurate (the report says so).
+
+Every score is mapped so that DECIDE = 0.5 is the decision line and 1.0 is certainty; see README,
+"How matching works".
 """
 
 from __future__ import annotations
@@ -14,100 +19,96 @@ import numpy as np
 from .index import EvidenceIndex
 from .models import Ladder
 
-__all__ = ["DECIDE", "MAX_EVIDENCES", "Scorer"]
+__all__ = ["DECIDE", "MAX_EVIDENCES", "Scored", "Scorer"]
 
 log = logging.getLogger(__name__)
 
-# A unit evidences a statement when the calibrated score reaches DECIDE ...
+# The calibrated score at which a unit evidences a statement.
 DECIDE = 0.5
-# ... and is within RELATIVE of that unit's best score (a second label must be nearly as strong).
-RELATIVE = 0.6
 MAX_EVIDENCES = 3
-# k of the k-nearest exemplars whose mean similarity stands for a statement.
-KNN = 3
 
+# Head: the class probability at which a unit evidences a statement (maps to DECIDE), the L2
+# strength of the logistic regression, and how strong a second or third label must be relative to
+# the unit's best one. Chosen on the dev set (README, "Evaluation").
+HEAD_THRESHOLD = 0.20
+HEAD_C = 4.0
+HEAD_RELATIVE = 0.3
 
-def _topk_mean(sims: np.ndarray, k: int) -> np.ndarray:
-    """Mean of the k largest values along the last axis (all of them when fewer than k)."""
-    if sims.shape[-1] == 0:
-        return np.zeros(sims.shape[:-1], dtype=np.float32)
-    k = min(k, sims.shape[-1])
-    part = np.partition(sims, -k, axis=-1)[..., -k:]
-    return part.mean(axis=-1)
+# Without exemplars: the cosine to the statement text that maps to DECIDE, and the cosine span
+# over which the score rises from DECIDE to 1.
+COSINE_THRESHOLD = 0.45
+COSINE_SPAN = 0.35
+COSINE_RELATIVE = 0.9
 
 
 @dataclass(frozen=True)
-class Groups:
-    """Index positions of each kind of entry, per statement where it applies."""
+class Scored:
+    """Calibrated scores (units x statements, ladder order) and each unit's chosen statements."""
 
-    statement: np.ndarray  # (n_statements,) entry index of each statement's own text
-    exemplars: tuple[np.ndarray, ...]  # per statement
-    noise: np.ndarray
+    scores: np.ndarray
+    decisions: tuple[tuple[int, ...], ...]
 
-    @classmethod
-    def of(cls, ladder: Ladder, index: EvidenceIndex) -> Groups:
-        ids = [s.id for s in ladder.statements]
-        pos = {sid: i for i, sid in enumerate(ids)}
-        stmt = np.zeros(len(ids), dtype=np.int64)
-        ex: list[list[int]] = [[] for _ in ids]
-        noise: list[int] = []
-        for j, e in enumerate(index.entries):
-            if e.kind == "statement":
-                stmt[pos[e.statement_id]] = j
-            elif e.kind == "exemplar" and e.statement_id in pos:
-                ex[pos[e.statement_id]].append(j)
-            elif e.kind == "noise":
-                noise.append(j)
-        return cls(stmt, tuple(np.array(x, dtype=np.int64) for x in ex), np.array(noise, dtype=np.int64))
+
+def _calibrate(p: np.ndarray, threshold: float, top: float = 1.0) -> np.ndarray:
+    """Piecewise-linear map of a raw score onto 0..1 with `threshold` landing on DECIDE."""
+    p = np.clip(p, 0.0, top)
+    low = DECIDE * p / threshold
+    high = DECIDE + (1 - DECIDE) * (p - threshold) / (top - threshold)
+    return np.where(p < threshold, low, high).astype(np.float32)
+
+
+def _decide(raw: np.ndarray, threshold: float, relative: float) -> tuple[tuple[int, ...], ...]:
+    out = []
+    for row in raw:
+        order = np.argsort(-row, kind="stable")[:MAX_EVIDENCES]
+        best = row[order[0]] if len(order) else 0.0
+        out.append(tuple(int(j) for j in order if row[j] >= threshold and row[j] >= relative * best))
+    return tuple(out)
 
 
 class Scorer:
-    """k-nearest-exemplar scoring with a noise class, calibrated into 0..1.
-
-    For each statement: a blend of the unit's cosine to the statement text and the mean cosine to the
-    statement's KNN nearest exemplars; the same for the noise lines. The calibrated score is a logistic
-    of the blend and of its margin over noise.
-    """
-
-    # Blend and calibration constants (chosen on the dev set; see README).
-    W_EXEMPLAR = 0.8
-    CENTER = 0.50
-    NOISE_WEIGHT = 1.0
-    SCALE = 0.05
-    # For statements with no exemplars, only the statement text is there to compare with.
-    CENTER_NO_EXEMPLARS = 0.45
+    """Scores units against one ladder's statements using its evidence index."""
 
     def __init__(self, ladder: Ladder, index: EvidenceIndex) -> None:
         self.ladder = ladder
         self.index = index
-        self.groups = Groups.of(ladder, index)
-        self.has_exemplars = np.array([len(g) > 0 for g in self.groups.exemplars])
+        ids = [s.id for s in ladder.statements]
+        self._pos = {sid: i for i, sid in enumerate(ids)}
+        self._stmt_rows = np.array(
+            [j for sid in ids for j, e in enumerate(index.entries) if e.kind == "statement" and e.statement_id == sid],
+            dtype=np.int64,
+        )
+        self.has_exemplars = any(e.kind == "exemplar" for e in index.entries)
+        self._head = self._fit_head() if self.has_exemplars else None
 
-    def raw(self, unit_vecs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(blend per unit x statement, noise similarity per unit) before calibration."""
-        sims = self.index.similarities(unit_vecs)
-        stmt = sims[:, self.groups.statement]
-        blend = stmt.copy()
-        for i, g in enumerate(self.groups.exemplars):
-            if len(g):
-                blend[:, i] = self.W_EXEMPLAR * _topk_mean(sims[:, g], KNN) + (1 - self.W_EXEMPLAR) * stmt[:, i]
-        noise = _topk_mean(sims[:, self.groups.noise], KNN) if len(self.groups.noise) else np.zeros(len(unit_vecs))
-        return blend, noise
+    def _fit_head(self):
+        from sklearn.linear_model import LogisticRegression
 
-    def scores(self, unit_vecs: np.ndarray) -> np.ndarray:
-        """Calibrated scores in 0..1, units x statements."""
-        blend, noise = self.raw(unit_vecs)
-        center = np.where(self.has_exemplars, self.CENTER, self.CENTER_NO_EXEMPLARS)
-        margin = blend - np.maximum(noise[:, None], 0) * self.NOISE_WEIGHT * self.has_exemplars
-        z = (blend - center + margin) / self.SCALE
-        return (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).astype(np.float32)
+        noise_class = len(self._pos)
+        X, y = [], []
+        for e, v in zip(self.index.entries, self.index.vectors, strict=True):
+            if e.kind in ("exemplar", "statement") and e.statement_id in self._pos:
+                X.append(v)
+                y.append(self._pos[e.statement_id])
+            elif e.kind == "noise":
+                X.append(v)
+                y.append(noise_class)
+        head = LogisticRegression(C=HEAD_C, max_iter=3000)
+        head.fit(np.array(X), np.array(y))
+        # Map the head's class order back to statement order (a class can only be absent if a
+        # statement has neither text nor exemplars, which the parser does not produce).
+        self._cols = [int(np.where(head.classes_ == i)[0][0]) if i in head.classes_ else -1
+                      for i in range(len(self._pos))]
+        return head
 
-
-def decide(scores: np.ndarray) -> list[list[int]]:
-    """Per unit, the statement indices it evidences: best first, at most MAX_EVIDENCES."""
-    out: list[list[int]] = []
-    for row in scores:
-        order = np.argsort(-row, kind="stable")[:MAX_EVIDENCES]
-        best = row[order[0]] if len(order) else 0.0
-        out.append([int(i) for i in order if row[i] >= DECIDE and row[i] >= RELATIVE * best])
-    return out
+    def score(self, unit_vecs: np.ndarray) -> Scored:
+        n_stmt = len(self._pos)
+        if len(unit_vecs) == 0:
+            return Scored(np.zeros((0, n_stmt), np.float32), ())
+        if self._head is not None:
+            proba = self._head.predict_proba(unit_vecs)
+            raw = np.stack([proba[:, c] if c >= 0 else np.zeros(len(unit_vecs)) for c in self._cols], axis=1)
+            return Scored(_calibrate(raw, HEAD_THRESHOLD), _decide(raw, HEAD_THRESHOLD, HEAD_RELATIVE))
+        sims = self.index.similarities(unit_vecs)[:, self._stmt_rows]
+        scores = _calibrate(sims, COSINE_THRESHOLD, COSINE_THRESHOLD + COSINE_SPAN)
+        return Scored(scores, _decide(sims, COSINE_THRESHOLD, COSINE_RELATIVE))

@@ -5,6 +5,7 @@ Decoding bytes safely, repairing Mac Roman mojibake, and reducing inline markdow
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 
@@ -15,6 +16,10 @@ __all__ = [
     "collapse_ws", "decode_bytes", "normalize_key", "reduce_markdown", "repair_mojibake"]
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+# Mojibake starts with a character whose Mac Roman byte is a UTF-8 lead byte (0xC2-0xF4) followed
+# by one whose byte is a continuation byte (0x80-0xBF); anything else is skipped without trying.
+_LEAD_CHARS = frozenset(bytes([b]).decode("mac_roman") for b in range(0xC2, 0xF5))
+_CONT_CHARS = frozenset(bytes([b]).decode("mac_roman") for b in range(0x80, 0xC0))
 
 
 def _decode_run(run: str) -> str:
@@ -30,6 +35,10 @@ def _decode_run(run: str) -> str:
     out: list[str] = []
     i = 0
     while i < len(run):
+        if run[i] not in _LEAD_CHARS or run[i + 1 : i + 2] not in _CONT_CHARS:
+            out.append(run[i])
+            i += 1
+            continue
         for width in (4, 3, 2):
             piece = run[i : i + width]
             if len(piece) < width:
@@ -104,28 +113,58 @@ def collapse_ws(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
-_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+# Every pattern stops at the first character that could start another match (a bracket, an
+# unescaped delimiter, whitespace in a URL), so unmatched openers cost O(1) each, not O(line).
+_IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()\s]*(?:\s+\"[^\"]*\")?\)")
+_LINK = re.compile(r"\[([^\[\]]+)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
+_REF_LINK = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
-_CODE = re.compile(r"(`+)(.+?)\1")
-_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
-_EM_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
-_EM_UNDER = re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])")
+_BACKTICKS = re.compile(r"`+")
+_NEWLINE = re.compile(r"\n")
+_BOLD = re.compile(r"(\*\*|__)(?=\S)((?:(?!\1).)+?)(?<=\S)\1")
+_STRIKE = re.compile(r"~~(?=\S)((?:(?!~~).)+?)(?<=\S)~~")
+_EM_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])((?:[^*\n]|(?<=\w)\*)+?)(?<=[^\s*])\*(?![\w*])")
+_EM_UNDER = re.compile(r"(?<![\w_])_(?=[^\s_])((?:[^_\n]|(?<=\w)_)+?)(?<=[^\s_])_(?![\w_])")
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])")
+
+
+def _protect_code(text: str, codes: list[str]) -> str:
+    """Replace inline code spans by placeholders, appending their contents to `codes`.
+
+    A backtick run opens a span that closes at the next run of the same length on the same line
+    (a linear scan: a regex with a lazy body rescans the line for every unmatched opener).
+    """
+    runs = [m.span() for m in _BACKTICKS.finditer(text)]
+    next_same = [-1] * len(runs)
+    last: dict[int, int] = {}
+    for k in range(len(runs) - 1, -1, -1):
+        size = runs[k][1] - runs[k][0]
+        next_same[k] = last.get(size, -1)
+        last[size] = k
+    breaks = [m.start() for m in _NEWLINE.finditer(text)]
+    out: list[str] = []
+    pos = k = 0
+    while k < len(runs):
+        j = next_same[k]
+        if j < 0 or bisect.bisect(breaks, runs[k][0]) != bisect.bisect(breaks, runs[j][0]):
+            k += 1  # no closing run on this line: the backticks are literal
+            continue
+        out.append(text[pos : runs[k][0]])
+        codes.append(text[runs[k][1] : runs[j][0]].strip())
+        out.append(f"\ue000{len(codes) - 1}\ue001")
+        pos, k = runs[j][1], j + 1
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def reduce_markdown(text: str) -> str:
     """Reduce inline markdown (emphasis, links, images, inline code) to its text, whitespace collapsed."""
     codes: list[str] = []
-
-    def keep_code(m: re.Match[str]) -> str:
-        codes.append(m.group(2).strip())
-        return f"\ue000{len(codes) - 1}\ue001"
+    text = text.replace("\ue000", "").replace("\ue001", "")  # reserved for the code placeholders
 
     # Inline code is literal: protect it so emphasis rules do not touch its contents.
-    text = _CODE.sub(keep_code, text)
+    text = _protect_code(text, codes)
     text = _IMAGE.sub(r"\1", text)
     text = _LINK.sub(r"\1", text)
     text = _REF_LINK.sub(r"\1", text)
@@ -136,7 +175,7 @@ def reduce_markdown(text: str) -> str:
         text = _EM_STAR.sub(r"\1", text)
         text = _EM_UNDER.sub(r"\1", text)
     text = _ESCAPE.sub(r"\1", text)
-    text = re.sub("\ue000(\\d+)\ue001", lambda m: codes[int(m.group(1))], text)
+    text = _PLACEHOLDER.sub(lambda m: codes[int(m.group(1))], text)
     return collapse_ws(text)
 
 

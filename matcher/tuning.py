@@ -8,6 +8,7 @@ and TUNE_FORMAT. Only this module (and ONNX export) needs torch and sentence-tra
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -24,7 +25,7 @@ from .errors import ModelError
 from .exemplars import ExemplarSet
 from .models import Ladder
 
-__all__ = ["TUNE_FORMAT", "TuneConfig", "training_pairs", "tuned_model"]
+__all__ = ["TUNE_FORMAT", "TuneConfig", "training_pairs", "tuned_for_corpus", "tuned_model"]
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +70,32 @@ def tuned_model(base: str, sets: Sequence[tuple[Ladder, ExemplarSet]], cache_dir
     out = cache_dir / "tuned" / _key(base_path, pairs, cfg)
     if (out / "tuned.json").is_file():
         return str(out)
-    log.warning("fine-tuning %s on %d exemplar pairs (once; cached in %s)", base, len(pairs), out)
-    _train(base_path, pairs, out, cfg)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(out.parent / f"{out.name}.lock", "w")  # noqa: SIM115 - held until training ends
+    except OSError as exc:
+        raise ModelError(f"Cannot write the fine-tuned model under {out.parent} ({exc}). "
+                         "Set MATCHER_CACHE to a writable folder, or MATCHER_TUNE=0.") from exc
+    with lock:
+        # Another process may be training the same model: wait for it rather than train twice.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "tuned.json").is_file():
+            log.warning("fine-tuning %s on %d exemplar pairs (once; cached in %s)", base, len(pairs), out)
+            _train(base_path, pairs, out, cfg)
     return str(out)
+
+
+def tuned_for_corpus(base: str, cache_dir: Path) -> str:
+    """The base model fine-tuned on every exemplar file in the corpus folder."""
+    from .exemplars import load_exemplars
+    from .ladder import corpus_dir, load_ladders
+
+    sets = []
+    for ladder in load_ladders(corpus_dir()):
+        ex = load_exemplars(ladder)
+        if len(ex):
+            sets.append((ladder, ex))
+    return tuned_model(base, sets, cache_dir)
 
 
 def _train(base_path: str, pairs: list[tuple[str, str]], out: Path, cfg: TuneConfig) -> None:
