@@ -40,6 +40,10 @@ class Settings:
     model: str = DEFAULT_MODEL
     backend: str = "auto"
     cache_dir: Path = field(default_factory=_default_cache_dir)
+    # Derived models (the fine-tuned MiniLM, ONNX exports) are costly to make and hold nothing a
+    # user typed, so they live apart from the index cache: pointing MATCHER_CACHE (or --cache-dir)
+    # at a fresh folder rebuilds indexes in seconds without fine-tuning again.
+    model_cache_dir: Path = field(default_factory=_default_cache_dir)
     max_bytes: int = 2_000_000
     max_units: int = 5_000
     # Fine-tune the model on the corpus exemplars (once, cached) before use: see matcher.tuning.
@@ -48,10 +52,12 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         cache = os.environ.get("MATCHER_CACHE")
+        models = os.environ.get("MATCHER_MODEL_CACHE") or cache
         return cls(
             model=os.environ.get("MATCHER_MODEL") or DEFAULT_MODEL,
             backend=os.environ.get("MATCHER_BACKEND") or "auto",
             cache_dir=Path(cache).expanduser() if cache else _default_cache_dir(),
+            model_cache_dir=Path(models).expanduser() if models else _default_cache_dir(),
             max_bytes=_int_env("MATCHER_MAX_BYTES", 2_000_000),
             max_units=_int_env("MATCHER_MAX_UNITS", 5_000),
             tune=os.environ.get("MATCHER_TUNE", "1").strip().lower() not in ("0", "false", "no", "off"),

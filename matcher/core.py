@@ -6,13 +6,13 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 
 from .config import Settings
 from .embed import Embedder, get_embedder
-from .errors import DocumentTooLarge
+from .errors import DocumentError, DocumentTooLarge
 from .exemplars import ExemplarSet, load_exemplars
 from .index import EvidenceIndex, build_entries
 from .ladder import load_ladder
@@ -56,7 +56,7 @@ class Matcher:
         self.llm = llm
         self.settings = settings or Settings.from_env()
         self.embedder = embedder or get_embedder(
-            self.settings.model, self.settings.backend, self.settings.cache_dir, tune=self.settings.tune
+            self.settings.model, self.settings.backend, self.settings.model_cache_dir, tune=self.settings.tune
         )
         self.exemplars = exemplars if exemplars is not None else load_exemplars(ladder)
         entries = build_entries(ladder, self.exemplars)
@@ -124,18 +124,34 @@ class Matcher:
         vecs = self.embedder.encode([u.text for u in units])
         return self._finish(self._report(units, self.scorer.score(vecs)))
 
-    def match_many(self, texts: Iterable[str]) -> Iterator[Report]:
+    @overload
+    def match_many(self, texts: Iterable[str], *, errors: Literal["raise"] = "raise") -> Iterator[Report]: ...
+
+    @overload
+    def match_many(self, texts: Iterable[str], *, errors: Literal["yield"]) -> Iterator[Report | DocumentError]: ...
+
+    def match_many(self, texts: Iterable[str], *, errors: str = "raise") -> Iterator[Report | DocumentError]:
         """Match many documents, batching the encoder across them; yields reports in order.
 
-        A generator, so a large batch streams: only STREAM_CHUNK units' worth is held at a time.
+        A generator, so a large batch streams: only about STREAM_CHUNK units' worth is held at a
+        time. With `errors="yield"`, a document refused by `split` (too large, too many units)
+        yields its DocumentError in its place instead of ending the batch, so positions still
+        line up with `texts`.
         """
-        pending: list[list[Unit]] = []
+        if errors not in ("raise", "yield"):
+            raise ValueError(f"errors must be 'raise' or 'yield', not {errors!r}")
+        pending: list[list[Unit] | DocumentError] = []
         n_units = 0
         for text in texts:
-            units = self.split(text)
+            try:
+                units: list[Unit] | DocumentError = self.split(text)
+            except DocumentError as exc:
+                if errors == "raise":
+                    raise
+                units = exc
             pending.append(units)
-            n_units += len(units)
-            if n_units >= STREAM_CHUNK:
+            n_units += len(units) if isinstance(units, list) else 0
+            if n_units >= STREAM_CHUNK or len(pending) >= STREAM_CHUNK:
                 yield from self._match_batch(pending)
                 pending, n_units = [], 0
         if pending:
@@ -147,11 +163,14 @@ class Matcher:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _match_batch(self, docs: list[list[Unit]]) -> Iterator[Report]:
-        flat = [u.text for units in docs for u in units]
+    def _match_batch(self, docs: list[list[Unit] | DocumentError]) -> Iterator[Report | DocumentError]:
+        flat = [u.text for units in docs if isinstance(units, list) for u in units]
         scored = self.scorer.score(self.embedder.encode(flat))
         start = 0
         for units in docs:
+            if isinstance(units, DocumentError):
+                yield units  # only with errors="yield"
+                continue
             end = start + len(units)
             yield self._finish(self._report(units, Scored(scored.scores[start:end], scored.decisions[start:end])))
             start = end

@@ -198,7 +198,7 @@ def get_embedder(
                 from .config import Settings
                 from .tuning import tuned_for_corpus
 
-                path = tuned_for_corpus(model, cache_dir or Settings().cache_dir)
+                path = tuned_for_corpus(model, cache_dir or Settings.from_env().model_cache_dir)
             emb = CachedEmbedder(_load(path, backend, cache_dir))
             emb.name = f"{model} (fine-tuned on the corpus exemplars)" if tune else model
             _EMBEDDERS[key] = emb
@@ -213,7 +213,7 @@ def _load(model: str, backend: str, cache_dir: Path | None) -> Embedder:
         return TorchEmbedder(model)
     from .config import Settings
 
-    cache = cache_dir if cache_dir is not None else Settings().cache_dir
+    cache = cache_dir if cache_dir is not None else Settings.from_env().model_cache_dir
     try:
         from .onnx_backend import OnnxEmbedder
     except ImportError as exc:

@@ -423,6 +423,13 @@ def _statement_items(items: list[_Item]) -> list[_Item]:
     return kept
 
 
+_WORD_CHAR = re.compile(r"[^\W_]")
+
+
+def _has_words(text: str) -> bool:
+    return _WORD_CHAR.search(reduce_markdown(text)) is not None
+
+
 def _unique_slug(base: str, taken: set[str]) -> str:
     slug, n = base, 2
     while slug in taken:
@@ -443,7 +450,8 @@ def _build_pillars(groups: list[list[_Section]]) -> list[Pillar]:
     for group in groups:
         emoji, raw_name = _split_emoji(group[0].heading)
         name = reduce_markdown(raw_name)
-        items = _statement_items([it for s in group for it in s.items])
+        # A bullet with no words (`- `, `- **`, `- 🦉`) is no statement or example.
+        items = _statement_items([it for s in group for it in s.items if _has_words(it.text)])
         examples_only = name.rstrip(":").lower() in _EXAMPLES_HEADINGS
         statement_items = [] if examples_only else [it for it in items if not it.example]
         example_items = items if examples_only else [it for it in items if it.example]
@@ -714,7 +722,8 @@ def _ladder_files(folder: Path, recursive: bool) -> list[Path]:
 def _load_candidate(path: Path) -> Ladder | None:
     """Load a file found in a folder; None (with a warning) when it is clearly not a ladder."""
     if path.name.lower().endswith(".exemplars.md") or _COMPANION.match(path.name):
-        logger.warning("%s: skipped, not a ladder file.", path)
+        # Exemplar files and companions (Leadership.md) sit beside ladders by design.
+        logger.debug("%s: skipped, not a ladder file.", path)
         return None
     try:
         text = _file_text(path)
@@ -801,6 +810,12 @@ def load_ladder(id_or_path: str | Path) -> Ladder:
     if path is None:
         return _load_by_id(str(id_or_path))
     if not path.exists():
+        if path.is_symlink():  # exists() follows links: a loop or a dangling link lands here
+            try:
+                path.stat()
+            except OSError as exc:
+                raise LadderError(f"{path}: cannot be read, a symlink that leads nowhere "
+                                  f"({exc.strerror or exc}).") from exc
         raise LadderNotFound(f"{path}: no such file.")
     if path.is_dir():
         return _single_ladder_in(path)

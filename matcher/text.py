@@ -67,18 +67,40 @@ def repair_mojibake(text: str) -> str:
 
 
 _BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
+# What clean_text drops: C0 controls other than tab and line breaks, DEL, and the C1 controls
+# (U+0080-U+009F, except NEL), which a terminal may read as escape sequences (U+009B is CSI).
+_STRAY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """The UTF-16 codec of BOM-less UTF-16 text (mostly ASCII: every other byte is NUL), else None."""
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for codec, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if high.count(0) >= 0.6 * len(high) and low.count(0) <= 0.02 * len(low):
+            return codec
+    return None
 
 
 def decode_bytes(data: bytes, source: str = "input") -> str:
-    """Decode a file's bytes to text: UTF-8 (with or without BOM) or UTF-16 with a BOM.
+    """Decode a file's bytes to text: UTF-8 (with or without BOM), or UTF-16 with a BOM or, when
+    the text is mostly ASCII, without one.
 
     Raises DocumentError for binary data or text that is not UTF-8, naming `source`.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    codec = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _bomless_utf16(data)
+    if codec is not None:
         try:
-            text = data.decode("utf-16")
+            text = data.decode(codec)
         except UnicodeDecodeError as exc:
             raise DocumentError(f"{source}: looks like UTF-16 but does not decode ({exc.reason}).") from exc
+        if "\x00" in text:
+            raise DocumentError(
+                f"{source}: looks like a binary file (it contains NUL characters). "
+                "Give a UTF-8 text or markdown file."
+            )
     else:
         if b"\x00" in data:
             raise DocumentError(
@@ -99,9 +121,10 @@ def decode_bytes(data: bytes, source: str = "input") -> str:
 
 
 def clean_text(text: str) -> str:
-    """Normalise line endings, drop NULs and stray control characters, and repair mojibake."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    text = _BINARY_CONTROL.sub("", text)
+    """Normalise line endings, drop NULs and other control characters (C0 but tab and line breaks,
+    DEL, C1 but NEL), and repair mojibake."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _STRAY_CONTROL.sub("", text)
     return repair_mojibake(text)
 
 

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
+
+from matcher.config import Settings
+
+# Tests point MATCHER_CACHE at temp folders to exercise the index cache. The fine-tuned model and
+# the ONNX export live in the model cache (Settings.model_cache_dir): pin it for this process and
+# every subprocess, so no test fine-tunes or exports again.
+os.environ.setdefault("MATCHER_MODEL_CACHE", str(Settings.from_env().model_cache_dir))
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -90,7 +90,7 @@ def test_errors_are_friendly(capsys, tmp_path, brag_file, args, message):
     (tmp_path / "latin1.md").write_bytes("- Led the caf\xe9 rewrite".encode("latin-1"))
     subs = {"{brag}": str(brag_file), "{tmp}": str(tmp_path), "{binary}": str(tmp_path / "bin.dat"),
             "{latin1}": str(tmp_path / "latin1.md")}
-    code, out, err = _run_cli(capsys, *[subs.get(a, a) for a in args])
+    code, _out, err = _run_cli(capsys, *[subs.get(a, a) for a in args])
     assert code == 1
     assert err.startswith("Error: ") and message in err
     assert "Traceback" not in err

@@ -18,6 +18,7 @@ import pytest
 from matcher.config import DEFAULT_MODEL
 from matcher.embed import TorchEmbedder, _load
 from matcher.onnx_backend import (
+    EXPORT_FORMAT,
     META_FILE,
     MODEL_FILE,
     OnnxEmbedder,
@@ -162,12 +163,15 @@ def test_corrupt_export_is_rebuilt_with_a_warning(onnx_cache: Path, tmp_path: Pa
     leftover = folder.parent / f".tmp-{folder.name}-killed"  # a killed export's temp folder
     leftover.mkdir()
     (leftover / MODEL_FILE).write_bytes(b"half an export")
+    superseded = folder.parent / folder.name.replace(f"-v{EXPORT_FORMAT}-", "-v0-")
+    shutil.copytree(folder, superseded)
 
     with caplog.at_level(logging.WARNING, logger="matcher.onnx_backend"):
         rebuilt = OnnxEmbedder(DEFAULT_MODEL, cache)
     assert any("unusable" in r.getMessage() for r in caplog.records)
     assert model.stat().st_size == good_size
     assert not leftover.exists()
+    assert not superseded.exists()
     np.testing.assert_allclose(
         np.linalg.norm(rebuilt.encode(SENTENCES[:3]), axis=1), 1.0, atol=1e-5
     )

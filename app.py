@@ -1,0 +1,25 @@
+"""evidence-matcher's web app: `make run`, or
+`streamlit run app.py --server.address 127.0.0.1 --browser.gatherUsageStats false`.
+
+Only navigation lives here; each page is a small script under matcher/ui/pages/ that calls the
+page's render() in matcher/ui/. Pages are files, not callables, so AppTest.switch_page opens them.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="Evidence matcher", page_icon=":material/fact_check:", layout="wide")
+
+PAGES = [
+    st.Page(
+        "matcher/ui/pages/engineer.py", title="My evidence", icon=":material/person:", default=True
+    ),
+    st.Page("matcher/ui/pages/manager.py", title="Team view", icon=":material/groups:"),
+    st.Page("matcher/ui/pages/levels.py", title="Next level", icon=":material/trending_up:"),
+]
+
+page = st.navigation(PAGES)
+st.sidebar.caption(
+    "Runs on this machine. What you paste or upload stays in memory for your session and is "
+    "never written to disk."
+)
+page.run()

@@ -1,0 +1,456 @@
+"""Batches: many brag documents (a folder or a JSONL file) matched into one CSV or JSONL file.
+
+Documents stream through `Matcher.match_many`, so memory stays flat however large the batch. Each
+document's output is written whole and flushed before the next one, and a rerun resumes: documents
+already in the output are skipped, and whatever an interruption left half-written at the end of the
+file is cut off and redone, so no row is duplicated or lost. A bad document (undecodable, too large,
+an unknown ladder, a malformed JSONL line) gets an error row; it never stops the batch.
+
+- JSONL input: one object per line, `{"id": ..., "text": ..., "ladder": ...}` (`ladder` optional).
+- Folder input: every .md/.markdown/.txt file below it (hidden ones skipped); its id is its path
+  relative to the folder.
+- JSONL output: one object per document, `{"id": ..., **Report.to_dict()}`, or
+  `{"id": ..., "ladder": {"id": ...}, "error": ...}`.
+- CSV output: the report's CSV rows with a leading `document` column and a trailing `error`
+  column; a document with no units gets one row with only `document` set, so it counts as done.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import logging
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import Settings
+from .errors import DocumentError, MatcherError
+from .report import Report, _csv_safe
+from .text import decode_bytes
+
+if TYPE_CHECKING:
+    from .core import Matcher
+
+__all__ = ["CSV_FIELDS", "TEXT_SUFFIXES", "BatchSummary", "count_documents", "iter_documents", "run_batch"]
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = (".md", ".markdown", ".txt")
+CSV_FIELDS = ("document", "unit_id", "line", "section", "unit", "statement_id", "pillar", "statement", "score",
+              "error")
+FORMATS = ("csv", "jsonl")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class BatchDoc:
+    """One input document: its text, or why it could not be read."""
+
+    id: str
+    ladder: str
+    text: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """What a batch run did."""
+
+    output: Path
+    written: int  # documents written by this run (errors included)
+    errors: int  # of which error rows
+    skipped: int  # already in the output from an earlier run
+    duplicates: int  # ids seen twice in the input (later ones ignored)
+    repaired: bool  # an interrupted last document was cut off the output and redone
+
+
+# -- input -----------------------------------------------------------------------------------------
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    files = [p for p in folder.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES and p.is_file()
+             and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+    return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def _read_file(path: Path, limit: int) -> str:
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise DocumentError(f"{size:,} bytes is over the {limit:,}-byte limit (MATCHER_MAX_BYTES).")
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise DocumentError(f"cannot read it ({exc.strerror or exc}).") from exc
+    if len(data) > limit:
+        raise DocumentError(f"over the {limit:,}-byte limit (MATCHER_MAX_BYTES).")
+    return decode_bytes(data, path.name)
+
+
+def _folder_docs(folder: Path, ladder: str, limit: int) -> Iterator[BatchDoc]:
+    for path in _folder_files(folder):
+        doc_id = path.relative_to(folder).as_posix()
+        try:
+            yield BatchDoc(doc_id, ladder, _read_file(path, limit))
+        except DocumentError as exc:
+            yield BatchDoc(doc_id, ladder, error=str(exc))
+
+
+def _jsonl_lines(path: Path, limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) per line; None for a line over `limit` bytes, which is skipped unread."""
+    with path.open("rb") as fh:
+        for n in itertools.count(1):
+            line = fh.readline(limit + 1)
+            if not line:
+                return
+            if len(line) > limit and not line.endswith(b"\n"):
+                while (rest := fh.readline(_CHUNK)) and not rest.endswith(b"\n"):
+                    pass
+                yield n, None
+                continue
+            yield n, line
+
+
+def _jsonl_doc(n: int, line: bytes | None, ladder: str, limit: int) -> BatchDoc | None:
+    fallback = f"line-{n}"
+    if line is None:
+        return BatchDoc(fallback, ladder, error=f"line {n} is over the {limit:,}-byte line limit.")
+    if not line.strip():
+        return None
+    try:
+        row = json.loads(line)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return BatchDoc(fallback, ladder, error=f"line {n} is not valid JSON ({exc}).")
+    if not isinstance(row, dict):
+        return BatchDoc(fallback, ladder, error=f"line {n} is not a JSON object.")
+    raw_id = row.get("id")
+    doc_id = str(raw_id) if isinstance(raw_id, str | int) and str(raw_id).strip() else fallback
+    doc_ladder = row.get("ladder") or ladder
+    if not isinstance(doc_ladder, str):
+        return BatchDoc(doc_id, ladder, error=f"line {n}: 'ladder' must be a string.")
+    if doc_id == fallback:
+        return BatchDoc(doc_id, doc_ladder, error=f"line {n} has no 'id' (a non-empty string or number).")
+    text = row.get("text")
+    if not isinstance(text, str):
+        return BatchDoc(doc_id, doc_ladder, error=f"line {n} has no 'text' string.")
+    return BatchDoc(doc_id, doc_ladder, text)
+
+
+def _jsonl_docs(path: Path, ladder: str, limit: int) -> Iterator[BatchDoc]:
+    # JSON escapes can take up to 6 bytes per byte of text; the document limit applies after parsing.
+    line_limit = 6 * limit + 4096
+    for n, line in _jsonl_lines(path, line_limit):
+        doc = _jsonl_doc(n, line, ladder, line_limit)
+        if doc is not None:
+            yield doc
+
+
+def _check_source(source: Path) -> None:
+    if not source.exists():
+        raise DocumentError(f"{source}: no such file or folder.")
+    if not source.is_dir() and not source.is_file():
+        raise DocumentError(f"{source}: give a folder of brag documents or a JSONL file.")
+
+
+def iter_documents(source: str | Path, ladder: str = "", settings: Settings | None = None) -> Iterator[BatchDoc]:
+    """The documents of a folder or JSONL file, in order; `ladder` is the default ladder id."""
+    source = Path(source)
+    _check_source(source)
+    limit = (settings or Settings.from_env()).max_bytes
+    return _folder_docs(source, ladder, limit) if source.is_dir() else _jsonl_docs(source, ladder, limit)
+
+
+def count_documents(source: str | Path) -> int:
+    """How many documents (folder files, or JSONL lines) a source holds: a progress bar's total."""
+    source = Path(source)
+    _check_source(source)
+    if source.is_dir():
+        return len(_folder_files(source))
+    count, last = 0, b"\n"
+    with source.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+# -- output: resuming and writing ------------------------------------------------------------------
+
+
+def output_format(out: Path, fmt: str | None = None) -> str:
+    """The output format: `fmt`, else from the file name (.csv, or .jsonl/.ndjson)."""
+    if fmt:
+        if fmt not in FORMATS:
+            raise DocumentError(f"Unknown output format {fmt!r}: use 'csv' or 'jsonl'.")
+        return fmt
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    raise DocumentError(f"{out}: name the output .csv or .jsonl (or give the format).")
+
+
+def _jsonl_done(fh: io.BufferedRandom, out: Path) -> tuple[set[str], int]:
+    """Ids of the complete records, and the byte offset where the complete records end."""
+    done: set[str] = set()
+    good = 0
+    fh.seek(0)
+    for n, line in enumerate(iter(fh.readline, b""), start=1):
+        if not line.endswith(b"\n"):
+            break  # the half-written last line of an interrupted run
+        try:
+            row = json.loads(line)
+            doc_id = row["id"]
+        except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
+            if fh.read(1):  # not the last line: this is not a batch output file
+                raise DocumentError(f"{out}:{n}: not a batch output record; give a new --out file.") from exc
+            break
+        done.add(str(doc_id))
+        good += len(line)
+    return done, good
+
+
+def _csv_records(fh: io.BufferedRandom) -> Iterator[tuple[list[str], int, int]]:
+    """(row, start offset, end offset) of each CSV record, offsets in bytes."""
+    fh.seek(0)
+    text = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
+    ends = [0]
+
+    def lines() -> Iterator[str]:
+        for line in text:
+            ends.append(ends[-1] + len(line.encode("utf-8", errors="surrogateescape")))
+            yield line
+
+    start = 0
+    try:
+        for row in csv.reader(lines()):
+            yield row, start, ends[-1]
+            start = ends[-1]
+    finally:
+        text.detach()
+
+
+def _csv_done(fh: io.BufferedRandom, out: Path) -> tuple[set[str], int]:
+    """Ids of the documents before the last one, and where the last one starts.
+
+    A document's rows are written in one go, but an interruption can still stop between two of
+    them, so the last document of the file is always cut off and redone.
+    """
+    records = _csv_records(fh)
+    first = next(records, None)
+    if first is None or first[2] == 0:
+        return set(), 0
+    header, _, header_end = first
+    if tuple(header) != CSV_FIELDS:
+        whole = fh.seek(0, os.SEEK_END) == header_end
+        if whole and ",".join(CSV_FIELDS).startswith(",".join(header)):
+            return set(), 0  # a header cut short by an interruption: start again
+        raise DocumentError(f"{out}: exists with other columns; it is not a batch output file. "
+                            "Give a new --out file.")
+    done: list[str] = []
+    last_start = header_end
+    for row, start, _ in records:
+        if row and (not done or row[0] != done[-1]):
+            done.append(row[0])
+            last_start = start
+    if not done:
+        return set(), header_end
+    return set(done[:-1]), last_start
+
+
+def _resume(out: Path, fmt: str) -> tuple[set[str], bool]:
+    """Open an existing output, cut off an incomplete tail, and return the ids already done."""
+    if not out.exists() or out.stat().st_size == 0:
+        return set(), False
+    with out.open("r+b") as fh:
+        done, keep = (_csv_done if fmt == "csv" else _jsonl_done)(fh, out)
+        size = fh.seek(0, os.SEEK_END)
+        if keep < size:
+            log.warning("%s: cutting off %d bytes left by an interrupted run; redoing that document",
+                        out, size - keep)
+            fh.truncate(keep)
+    return done, keep < size
+
+
+class _Writer:
+    """Appends one document at a time, flushed, so an interruption loses at most that document."""
+
+    def __init__(self, out: Path, fmt: str) -> None:
+        self.fmt = fmt
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = out.open("a", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise DocumentError(f"{out}: cannot write it ({exc.strerror or exc}).") from exc
+        if fmt == "csv" and self._fh.tell() == 0:
+            self._write(",".join(CSV_FIELDS) + "\n")
+
+    def _write(self, text: str) -> None:
+        self._fh.write(text)
+        self._fh.flush()
+
+    @staticmethod
+    def _csv(rows: list[dict[str, Any]], doc_id: str) -> str:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
+        for row in rows:
+            writer.writerow({k: _csv_safe(v) for k, v in {"document": doc_id, **row}.items()})
+        return buf.getvalue()
+
+    def report(self, doc: BatchDoc, report: Report) -> None:
+        if self.fmt == "jsonl":
+            self._write(json.dumps({"id": doc.id, **report.to_dict()}, ensure_ascii=False) + "\n")
+        else:
+            rows = report.csv_rows() or [dict.fromkeys(CSV_FIELDS[1:], "")]
+            self._write(self._csv([{**r, "error": r.get("error", "")} for r in rows], doc.id))
+
+    def error(self, doc: BatchDoc, message: str) -> None:
+        log.warning("document %s: %s", doc.id, message)
+        if self.fmt == "jsonl":
+            record = {"id": doc.id, "ladder": {"id": doc.ladder}, "error": message}
+            self._write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            self._write(self._csv([{**dict.fromkeys(CSV_FIELDS[1:], ""), "error": message}], doc.id))
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+# -- the run ---------------------------------------------------------------------------------------
+
+
+def _default_factory(settings: Settings) -> Callable[[str], Matcher]:
+    def build(ladder_id: str) -> Matcher:
+        from .core import Matcher
+        from .ladder import load_ladder
+
+        return Matcher(load_ladder(ladder_id), settings=settings)
+
+    return build
+
+
+class _Run:
+    def __init__(self, writer: _Writer, factory: Callable[[str], Matcher],
+                 progress: Callable[[int], object] | None) -> None:
+        self.writer = writer
+        self.factory = factory
+        self.progress = progress
+        self.matchers: dict[str, Matcher | str] = {}
+        self.written = self.errors = 0
+
+    def _done(self) -> None:
+        self.written += 1
+        if self.progress is not None:
+            self.progress(1)
+
+    def _error(self, doc: BatchDoc, message: str) -> None:
+        self.writer.error(doc, message)
+        self.errors += 1
+        self._done()
+
+    def _matcher(self, ladder_id: str) -> Matcher | str:
+        if ladder_id not in self.matchers:
+            if not ladder_id:
+                self.matchers[ladder_id] = "no ladder: give --ladder, or a 'ladder' in the JSONL line."
+            else:
+                try:
+                    self.matchers[ladder_id] = self.factory(ladder_id)
+                except MatcherError as exc:  # an unknown or unreadable ladder fails its documents only
+                    self.matchers[ladder_id] = str(exc)
+        return self.matchers[ladder_id]
+
+    def group(self, ladder_id: str, docs: Iterable[BatchDoc]) -> None:
+        matcher = self._matcher(ladder_id)
+        if isinstance(matcher, str):
+            for doc in docs:
+                self._error(doc, matcher)
+            return
+        queue: deque[BatchDoc] = deque()
+
+        def texts() -> Iterator[str]:
+            for doc in docs:
+                queue.append(doc)
+                if not doc.error:
+                    yield doc.text
+
+        for result in matcher.match_many(texts(), errors="yield"):
+            while queue[0].error:
+                unreadable = queue.popleft()
+                self._error(unreadable, unreadable.error)
+            doc = queue.popleft()
+            if isinstance(result, DocumentError):
+                self._error(doc, str(result))
+            else:
+                self.writer.report(doc, result)
+                self._done()
+        while queue:  # unreadable documents after the last readable one
+            doc = queue.popleft()
+            self._error(doc, doc.error)
+
+
+def _fresh(docs: Iterable[BatchDoc], done: set[str], counts: dict[str, int],
+           progress: Callable[[int], object] | None) -> Iterator[BatchDoc]:
+    """The documents not yet in the output, each id once."""
+    seen: set[str] = set()
+    for doc in docs:
+        if doc.id in seen:
+            log.warning("document id %r appears again in the input; only the first is matched", doc.id)
+            counts["duplicates"] += 1
+        elif doc.id in done:
+            counts["skipped"] += 1
+            seen.add(doc.id)
+        else:
+            seen.add(doc.id)
+            yield doc
+            continue
+        if progress is not None:
+            progress(1)
+
+
+def run_batch(
+    source: str | Path,
+    out: str | Path,
+    ladder: str = "",
+    *,
+    fmt: str | None = None,
+    settings: Settings | None = None,
+    matcher_for: Callable[[str], Matcher] | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> BatchSummary:
+    """Match every document of `source` (a folder or JSONL file) into `out` (CSV or JSONL).
+
+    `ladder` is the ladder id for documents that do not name their own. `matcher_for(ladder_id)`
+    builds the Matcher for a ladder (default: from `settings`); `progress(n)` is called as
+    documents are done or skipped. Resumes an interrupted run of the same command.
+    """
+    source, out = Path(source), Path(out)
+    settings = settings or Settings.from_env()
+    fmt = output_format(out, fmt)
+    _check_source(source)
+    if out.exists() and source.resolve() == out.resolve():
+        raise DocumentError(f"{out}: the output must not be the input file.")
+    factory = matcher_for or _default_factory(settings)
+    # A bad --ladder fails now, not as one error row per document.
+    first = factory(ladder) if ladder else None
+    done, repaired = _resume(out, fmt)
+    if done:
+        log.info("%s: %d documents already done; resuming", out, len(done))
+    counts = {"skipped": 0, "duplicates": 0}
+    writer = _Writer(out, fmt)
+    run = _Run(writer, factory, progress)
+    if first is not None:
+        run.matchers[ladder] = first
+    try:
+        docs = _fresh(iter_documents(source, ladder, settings), done, counts, progress)
+        for ladder_id, group in itertools.groupby(docs, key=lambda d: d.ladder):
+            run.group(ladder_id, group)
+    finally:
+        writer.close()
+    return BatchSummary(out, run.written, run.errors, counts["skipped"], counts["duplicates"], repaired)

@@ -1,0 +1,83 @@
+"""What every command shares: reading a document, settings from flags, writing output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import DocumentError, DocumentTooLarge
+from ..text import decode_bytes
+
+__all__ = ["EVAL_COLUMNS", "add_model_args", "read_document", "settings_from", "write_output"]
+
+# (column heading, Metrics field) for the eval tables.
+EVAL_COLUMNS = [("unit P", "unit_p"), ("unit R", "unit_r"), ("unit F1", "unit_f1"), ("R@1", "r_at_1"),
+                ("R@3", "r_at_3"), ("MRR", "mrr"), ("noise FPR", "noise_fpr"), ("doc P", "doc_p"),
+                ("doc R", "doc_r"), ("doc F1", "doc_f1")]
+
+
+def read_document(source: str, settings: Settings) -> str:
+    """Read a brag document from a path or '-' (stdin), refusing oversize input before reading it all."""
+    limit = settings.max_bytes
+    if source == "-":
+        data = sys.stdin.buffer.read(limit + 1)
+        name = "<stdin>"
+    else:
+        path = Path(source)
+        if path.is_dir():
+            raise DocumentError(f"{source}: is a folder; give a brag document file (or '-' for stdin).")
+        try:
+            size = path.stat().st_size
+            if size > limit:
+                raise DocumentTooLarge(
+                    f"{source}: {size:,} bytes is over the {limit:,}-byte limit. "
+                    "Split the document, or raise MATCHER_MAX_BYTES."
+                )
+            with path.open("rb") as fh:
+                data = fh.read(limit + 1)
+        except OSError as exc:
+            raise DocumentError(f"{source}: cannot read it ({exc.strerror or exc}).") from exc
+        name = source
+    if len(data) > limit:
+        raise DocumentTooLarge(
+            f"{name}: over the {limit:,}-byte limit. Split the document, or raise MATCHER_MAX_BYTES."
+        )
+    return decode_bytes(data, name)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, overridden by --model, --backend and --cache-dir."""
+    s = Settings.from_env()
+    if getattr(args, "model", None):
+        s = replace(s, model=args.model)
+    if getattr(args, "backend", None):
+        s = replace(s, backend=args.backend)
+    if getattr(args, "cache_dir", None):
+        s = replace(s, cache_dir=Path(args.cache_dir))
+    return s
+
+
+def write_output(text: str, output: str | None) -> None:
+    if output and output != "-":
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise DocumentError(f"{output}: cannot write it ({exc.strerror or exc}).") from exc
+    else:
+        sys.stdout.write(text)
+
+
+def add_model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="sentence-transformers model name or path (default: packaged MiniLM; "
+                   "env MATCHER_MODEL)")
+    p.add_argument("--backend", choices=("auto", "torch", "onnx"), help="encoder backend (env MATCHER_BACKEND)")
+    p.add_argument("--cache-dir", help="index cache folder (env MATCHER_CACHE)")
+
+
+def print_metrics_table(results: dict, width: int = 10) -> None:
+    print(f"{'method':<{width}}" + "".join(f"{c:>10}" for c, _ in EVAL_COLUMNS))
+    for name, m in results.items():
+        print(f"{name:<{width}}" + "".join(f"{getattr(m, f):>10.3f}" for _, f in EVAL_COLUMNS))

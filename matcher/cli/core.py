@@ -1,0 +1,144 @@
+"""The core commands: match, ladders, eval and warm."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .common import add_model_args, print_metrics_table, read_document, settings_from, write_output
+from .llm import add_llm_args, add_llm_switches, assistant_from, llm_config_from
+
+FORMATS = ("text", "json", "csv", "md")
+
+
+def render(report, fmt: str) -> str:
+    renderers = {"json": report.to_json, "csv": report.to_csv, "md": report.to_markdown}
+    return renderers.get(fmt, report.to_text)()
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from ..core import Matcher
+    from ..ladder import load_ladder
+
+    # The endpoint is checked first, so a missing one fails before the model loads.
+    assistant = assistant_from(args)
+    settings = settings_from(args)
+    text = read_document(args.document, settings)
+    ladder = load_ladder(args.ladder)
+    if assistant is None:
+        write_output(render(Matcher(ladder, settings=settings).match(text), args.format), args.output)
+        return 0
+    with assistant:
+        matcher = Matcher(ladder, settings=settings, llm=assistant)
+        write_output(render(matcher.match(text), args.format), args.output)
+    return 0
+
+
+def cmd_ladders(args: argparse.Namespace) -> int:
+    from ..ladder import load_ladders
+
+    ladders = load_ladders(args.path) if args.path else load_ladders()
+    if args.json:
+        rows = [{"id": lad.id, "level": lad.level, "title": lad.title, "statements": len(lad.statements),
+                 "path": str(lad.path or "")} for lad in ladders]
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    width = max((len(lad.id) for lad in ladders), default=2)
+    print(f"{'id':<{width}}  level  statements  title")
+    for lad in ladders:
+        print(f"{lad.id:<{width}}  {lad.level or '-':<5}  {len(lad.statements):>10}  {lad.title}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from ..core import Matcher
+    from ..embed import get_embedder
+    from ..evaluate import bm25_method, cosine_method, evaluate, load_gold, matcher_method
+    from ..models import Ladder
+
+    settings = settings_from(args)
+    docs = load_gold(args.labels, args.docs)
+    built: dict[str, Matcher] = {}
+
+    def factory(ladder: Ladder) -> Matcher:
+        if ladder.id not in built:
+            built[ladder.id] = Matcher(ladder, settings=settings)
+        return built[ladder.id]
+
+    methods = {"matcher": matcher_method(factory)}
+    tally: dict[str, int] = {}
+    assistant = None
+    if args.judge:
+        from ..llm import Assistant
+        from ..llm.evaluation import assisted_method
+
+        assistant = Assistant(llm_config_from(args, "eval --judge"), judge=True)
+        methods["matcher+llm"] = assisted_method(factory, assistant, tally)
+    if not args.no_baselines:
+        methods["cosine"] = cosine_method(get_embedder(settings.model, settings.backend, settings.model_cache_dir))
+        methods["bm25"] = bm25_method()
+    try:
+        results = evaluate(docs, methods, gold_units=args.gold_units)
+    finally:
+        if assistant is not None:
+            assistant.close()
+    if args.json:
+        out = {k: v.to_dict() for k, v in results.items()}
+        if args.judge:
+            out["llm_judge"] = tally
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        return 0
+    first = next(iter(results.values()))
+    print(f"{len(docs)} documents, {first.units} gold units, {first.aligned} aligned by the splitter, "
+          f"{first.extra_units} extra units" + (" (gold units used)" if args.gold_units else ""))
+    print_metrics_table(results, width=12)
+    if args.judge:
+        print("LLM judge: " + ", ".join(f"{k} {v}" for k, v in tally.items()))
+    return 0
+
+
+def cmd_warm(args: argparse.Namespace) -> int:
+    """Build (or load) everything the app needs, so the first page view is fast."""
+    from ..core import Matcher
+    from ..ladder import load_ladders
+
+    settings = settings_from(args)
+    for ladder in load_ladders():
+        m = Matcher(ladder, settings=settings)
+        print(f"{ladder.id}: {len(m.index.entries)} index entries, model {m.embedder.name} "
+              f"({m.embedder.backend})", file=sys.stderr)
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("match", help="match one brag document against a ladder")
+    p.add_argument("document", help="brag document (.md/.txt), or - for standard input")
+    p.add_argument("--ladder", "-l", required=True, help="corpus ladder id, or a ladder file path")
+    p.add_argument("--format", "-f", choices=FORMATS, default="text")
+    p.add_argument("--output", "-o", help="write the report to this file instead of standard output")
+    add_model_args(p)
+    add_llm_switches(p)
+    add_llm_args(p)
+    p.set_defaults(func=cmd_match)
+
+    p = sub.add_parser("ladders", help="list ladders (the corpus, or a file or folder)")
+    p.add_argument("path", nargs="?", help="a ladder file or folder (default: the shipped corpus)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ladders)
+
+    p = sub.add_parser("eval", help="measure the matcher on hand-labelled documents")
+    p.add_argument("labels", help="labels.jsonl")
+    p.add_argument("--docs", required=True, help="folder of the labelled documents (<doc>.md)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--gold-units", action="store_true", help="use the gold units instead of splitting")
+    p.add_argument("--no-baselines", action="store_true", help="skip the BM25 and cosine baselines")
+    p.add_argument("--judge", action="store_true",
+                   help="also measure the matcher with the LLM judge (needs an LLM endpoint)")
+    add_model_args(p)
+    add_llm_args(p)
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("warm", help="build the model, fine-tuning and indexes once, so later runs start fast")
+    add_model_args(p)
+    p.set_defaults(func=cmd_warm)

@@ -1,0 +1,146 @@
+"""Manager view: several people's brag documents against one ladder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from ..config import Settings
+from ..errors import MatcherError
+from ..models import Ladder
+from .resources import analyse, app_settings, get_matcher, read_upload, upload_limit_mb
+from .safe import md_escape
+from .team import Team, person_names
+from .views import escaped
+from .widgets import (
+    DOC_TYPES,
+    Download,
+    download_row,
+    guarded,
+    ladder_picker,
+    show_error,
+    show_warnings,
+)
+
+__all__ = ["render", "render_team", "score_team"]
+
+PREFIX = "mgr"
+ROW_PX = 35  # st.dataframe's row height
+
+
+def render() -> None:
+    st.title("Team evidence")
+    st.caption(
+        "Upload one brag document per person (the file name is the person's name) to see which "
+        "statements the team evidences, where it is thin, and who covers what."
+    )
+    settings = guarded(app_settings)
+    if settings is None:
+        return
+    ladder = ladder_picker(PREFIX)
+    uploads = st.file_uploader(
+        "Brag documents, one per person (.md / .txt)",
+        type=DOC_TYPES,
+        accept_multiple_files=True,
+        key=f"{PREFIX}_files",
+        max_upload_size=upload_limit_mb(settings),
+    )
+    docs = _documents(uploads or [], settings)
+    if ladder is None:
+        return
+    if not docs:
+        st.info("Upload the team's brag documents to see the heatmap.", icon=":material/group:")
+        return
+    render_team(docs, ladder, settings)
+
+
+def _documents(uploads: Sequence, settings: Settings) -> list[tuple[str, str]]:
+    """(person, text) for each readable upload; unreadable ones are reported and skipped."""
+    docs = []
+    for name, upload in zip(person_names([u.name for u in uploads]), uploads, strict=True):
+        text = guarded(read_upload, upload, settings)
+        if text is not None:
+            docs.append((name, text))
+    return docs
+
+
+def score_team(docs: Sequence[tuple[str, str]], ladder: Ladder, settings: Settings) -> Team | None:
+    """Match every document with a progress bar; a refused document is reported, not fatal."""
+    if guarded(get_matcher, ladder, settings) is None:
+        return None
+    bar = st.progress(0.0, text=f"Scoring {len(docs)} documents…")
+    people, reports = [], []
+    for i, (name, text) in enumerate(docs, start=1):
+        try:
+            reports.append(analyse(text, ladder, settings))
+            people.append(name)
+        except MatcherError as exc:
+            show_error(exc)
+        bar.progress(i / len(docs), text=f"Scored {i} of {len(docs)}: {md_escape(name)}")
+    bar.empty()
+    return Team(tuple(people), tuple(reports)) if reports else None
+
+
+def render_team(docs: Sequence[tuple[str, str]], ladder: Ladder, settings: Settings) -> None:
+    team = score_team(docs, ladder, settings)
+    if team is None:
+        return
+    show_warnings(team.reports[0].meta.get("warnings", []))
+    _summary(team)
+    st.subheader("Statements × people", divider="gray")
+    st.altair_chart(team.heatmap(), width="content")
+    download_row(
+        [Download("Matrix as CSV", team.to_csv(), f"team-{ladder.id}.csv", "text/csv")],
+        key=f"{PREFIX}_dl",
+    )
+    _gaps(team)
+    _people(team)
+
+
+def _summary(team: Team) -> None:
+    nobody, only_one = team.nobody(), team.only_one()
+    total = len(team.statements)
+    with st.container(horizontal=True):
+        st.metric("People", len(team.people), border=True)
+        st.metric("Statements the team evidences", f"{total - len(nobody)} / {total}", border=True)
+        st.metric("Nobody evidences", len(nobody), border=True)
+        st.metric("Only one person evidences", len(only_one), border=True)
+
+
+def _gaps(team: Team) -> None:
+    st.subheader("Team-level gaps", divider="gray")
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown("**:material/block: Nobody evidences**")
+        nobody = team.nobody()
+        if nobody.empty:
+            st.success("Every statement is evidenced by someone.")
+        else:
+            st.table(escaped(nobody), hide_index=True, border="horizontal")
+    with right:
+        st.markdown("**:material/person_alert: Only one person evidences**")
+        only = team.only_one()
+        if only.empty:
+            st.success("No statement rests on a single person.")
+        else:
+            st.table(escaped(only), hide_index=True, border="horizontal")
+
+
+def _people(team: Team) -> None:
+    st.subheader("Coverage per person", divider="gray")
+    frame = team.coverage()
+    st.dataframe(
+        frame,
+        hide_index=True,
+        height=ROW_PX * (len(frame) + 1) + 3,  # every person visible, no inner scrolling
+        column_config={
+            "Evidenced": st.column_config.NumberColumn(
+                "Evidenced", help="Statements evidenced, strongly or partially"
+            ),
+            "Coverage": st.column_config.ProgressColumn(
+                "Coverage", min_value=0, max_value=100, format="%d%%"
+            ),
+            "Lines": st.column_config.NumberColumn("Lines", help="Accomplishment units found"),
+        },
+    )

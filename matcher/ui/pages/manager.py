@@ -1,0 +1,5 @@
+"""Page script run by st.navigation (not imported): the manager view."""
+
+from matcher.ui.manager import render
+
+render()

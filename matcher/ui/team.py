@@ -1,0 +1,205 @@
+"""A team's reports against one ladder: the statements × people matrix, gaps, per-person coverage.
+
+Plain pandas and Altair (no Streamlit), built only from Reports: no scoring happens here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import altair as alt
+import pandas as pd
+
+from ..report import Report, StatementResult
+from .safe import short
+from .views import STRENGTHS, statement_text, strength_scale
+
+__all__ = ["Team", "person_names"]
+
+# Pixels for the people columns of the heatmap (the statement labels take about 360 more).
+HEATMAP_WIDTH = 520
+
+
+def person_names(file_names: Sequence[str]) -> list[str]:
+    """A person's name from each file name (`alice-h1.md` → `alice-h1`), made unique."""
+    seen: dict[str, int] = {}
+    out = []
+    for raw in file_names:
+        name = PurePath(raw.replace("\\", "/")).stem.strip() or "document"
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
+
+
+def _csv_cell(value: object) -> object:
+    # A file name or statement starting with '=' must not run as a spreadsheet formula.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class Team:
+    """Reports of several people against the same ladder, in upload order."""
+
+    people: tuple[str, ...]
+    reports: tuple[Report, ...]
+
+    @property
+    def statements(self) -> tuple[StatementResult, ...]:
+        return self.reports[0].statements if self.reports else ()
+
+    def _who(self, statement_id: str) -> list[str]:
+        return [
+            p
+            for p, r in zip(self.people, self.reports, strict=True)
+            if r.statement(statement_id).strength != "none"
+        ]
+
+    def matrix(self) -> pd.DataFrame:
+        """One row per statement (ladder order), one strength column per person."""
+        rows = []
+        for s in self.statements:
+            row = {"id": s.id, "pillar": s.pillar, "statement": s.text}
+            for p, r in zip(self.people, self.reports, strict=True):
+                row[p] = r.statement(s.id).strength
+            row["people evidencing"] = len(self._who(s.id))
+            rows.append(row)
+        return pd.DataFrame(
+            rows, columns=["id", "pillar", "statement", *self.people, "people evidencing"]
+        )
+
+    def to_csv(self) -> str:
+        frame = self.matrix()
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([_csv_cell(c) for c in frame.columns])
+        for row in frame.itertuples(index=False):
+            writer.writerow([_csv_cell(v) for v in row])
+        return buf.getvalue()
+
+    def nobody(self) -> pd.DataFrame:
+        """Statements no one on the team evidences: the team-level gaps."""
+        rows = [
+            {"Pillar": s.pillar, "Statement": statement_text(s)}
+            for s in self.statements
+            if not self._who(s.id)
+        ]
+        return pd.DataFrame(rows, columns=["Pillar", "Statement"])
+
+    def only_one(self) -> pd.DataFrame:
+        """Statements exactly one person evidences: a single point of failure."""
+        rows = [
+            {"Pillar": s.pillar, "Statement": statement_text(s), "Person": who[0]}
+            for s in self.statements
+            if len(who := self._who(s.id)) == 1
+        ]
+        return pd.DataFrame(rows, columns=["Pillar", "Statement", "Person"])
+
+    def coverage(self) -> pd.DataFrame:
+        """Per person: statements evidenced (strong or partial), strong ones, and the share (%)."""
+        rows = []
+        for p, r in zip(self.people, self.reports, strict=True):
+            covered = len(r.statements) - len(r.uncovered)
+            rows.append(
+                {
+                    "Person": p,
+                    "Evidenced": covered,
+                    "Strong": sum(1 for s in r.statements if s.strength == "strong"),
+                    "Coverage": 100 * covered / len(r.statements) if r.statements else 0.0,
+                    "Lines": len(r.units),
+                }
+            )
+        return pd.DataFrame(rows, columns=["Person", "Evidenced", "Strong", "Coverage", "Lines"])
+
+    def heatmap(self) -> alt.Chart:
+        """Statements (rows, grouped by pillar) × people (columns), coloured by strength."""
+        labels = _unique_labels(self.statements)
+        long = pd.DataFrame(
+            [
+                {
+                    "person": p,
+                    "pillar": s.pillar,
+                    "label": labels[s.id],
+                    "statement": statement_text(s),
+                    "strength": r.statement(s.id).strength,
+                    "score": round(float(r.statement(s.id).score), 2),
+                }
+                for s in self.statements
+                for p, r in zip(self.people, self.reports, strict=True)
+            ]
+        )
+        pillars = list(dict.fromkeys(s.pillar for s in self.statements))
+        rect = (
+            alt.Chart(long)
+            .mark_rect(stroke="white", strokeWidth=2, cornerRadius=3)
+            .encode(
+                x=alt.X(
+                    "person:N",
+                    sort=list(self.people),
+                    title=None,
+                    axis=alt.Axis(
+                        orient="top",
+                        labelAngle=-60,
+                        labelOverlap=False,
+                        labelLimit=140,
+                        labelFontSize=12,
+                    ),
+                ),
+                y=alt.Y(
+                    "label:N",
+                    sort=[labels[s.id] for s in self.statements],
+                    title=None,
+                    axis=alt.Axis(labelLimit=360, labelFontSize=12),
+                ),
+                color=alt.Color(
+                    "strength:N",
+                    scale=strength_scale(),
+                    sort=list(STRENGTHS),
+                    legend=alt.Legend(orient="bottom", title=None),
+                ),
+                tooltip=["person:N", "pillar:N", "statement:N", "strength:N", "score:Q"],
+            )
+            .properties(width=alt.Step(_column_step(len(self.people))), height=alt.Step(22))
+        )
+        return (
+            rect.facet(
+                row=alt.Row(
+                    "pillar:N",
+                    sort=pillars,
+                    title=None,
+                    header=alt.Header(
+                        labelAngle=0,
+                        labelAlign="left",
+                        labelAnchor="start",
+                        labelOrient="top",
+                        labelFontSize=14,
+                        labelFontWeight="bold",
+                    ),
+                )
+            )
+            .resolve_scale(y="independent")
+            .configure_facet(spacing=10)
+        )
+
+
+def _column_step(people: int) -> int:
+    """Cell width: roomy for a few people, narrower so 20+ still fit beside the statement labels."""
+    return max(16, min(90, HEATMAP_WIDTH // max(1, people)))
+
+
+def _unique_labels(statements: Sequence[StatementResult]) -> dict[str, str]:
+    """Short axis labels; a ladder can repeat a statement, so repeats get their id appended."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for s in statements:
+        label = short(statement_text(s), 64)
+        if label in used:
+            label = f"{label} ({s.id})"
+        used.add(label)
+        out[s.id] = label
+    return out
