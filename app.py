@@ -10,16 +10,13 @@ import streamlit as st
 st.set_page_config(page_title="Evidence matcher", page_icon=":material/fact_check:", layout="wide")
 
 PAGES = [
-    st.Page(
-        "matcher/ui/pages/engineer.py", title="My evidence", icon=":material/person:", default=True
-    ),
+    st.Page("matcher/ui/pages/engineer.py", title="My evidence", icon=":material/person:", default=True),
     st.Page("matcher/ui/pages/manager.py", title="Team view", icon=":material/groups:"),
     st.Page("matcher/ui/pages/levels.py", title="Next level", icon=":material/trending_up:"),
 ]
 
 page = st.navigation(PAGES)
 st.sidebar.caption(
-    "Runs on this machine. What you paste or upload stays in memory for your session and is "
-    "never written to disk."
+    "Runs on this machine. What you paste or upload stays in memory for your session and is never written to disk."
 )
 page.run()

@@ -17,6 +17,7 @@ an unknown ladder, a malformed JSONL line) gets an error row; it never stops the
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -218,7 +219,8 @@ def _jsonl_done(fh: io.BufferedRandom, out: Path) -> tuple[set[str], int]:
 
 
 def _csv_records(fh: io.BufferedRandom) -> Iterator[tuple[list[str], int, int]]:
-    """(row, start offset, end offset) of each CSV record, offsets in bytes."""
+    """(row, start offset, end offset) of each CSV record, offsets in bytes; stops quietly at a
+    record cut off inside a quoted field."""
     fh.seek(0)
     text = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
     ends = [0]
@@ -230,39 +232,46 @@ def _csv_records(fh: io.BufferedRandom) -> Iterator[tuple[list[str], int, int]]:
 
     start = 0
     try:
-        for row in csv.reader(lines()):
+        for row in csv.reader(lines(), strict=True):
             yield row, start, ends[-1]
             start = ends[-1]
+    except csv.Error:
+        return
     finally:
         text.detach()
 
 
 def _csv_done(fh: io.BufferedRandom, out: Path) -> tuple[set[str], int]:
-    """Ids of the documents before the last one, and where the last one starts.
+    """Ids of the complete documents, and where the complete documents end.
 
-    A document's rows are written in one go, but an interruption can still stop between two of
-    them, so the last document of the file is always cut off and redone.
+    Each document goes out in one write() call, so an interruption leaves at most a last line
+    without its newline (or a record cut inside a quoted field); then the last document is cut
+    off and redone.
     """
-    records = _csv_records(fh)
-    first = next(records, None)
-    if first is None or first[2] == 0:
-        return set(), 0
-    header, _, header_end = first
-    if tuple(header) != CSV_FIELDS:
-        whole = fh.seek(0, os.SEEK_END) == header_end
-        if whole and ",".join(CSV_FIELDS).startswith(",".join(header)):
-            return set(), 0  # a header cut short by an interruption: start again
-        raise DocumentError(f"{out}: exists with other columns; it is not a batch output file. "
-                            "Give a new --out file.")
-    done: list[str] = []
-    last_start = header_end
-    for row, start, _ in records:
-        if row and (not done or row[0] != done[-1]):
-            done.append(row[0])
-            last_start = start
-    if not done:
-        return set(), header_end
-    return set(done[:-1]), last_start
+    size = fh.seek(0, os.SEEK_END)
+    with contextlib.closing(_csv_records(fh)) as records:
+        first = next(records, None)
+        if first is None:
+            return set(), 0
+        header, _, header_end = first
+        if tuple(header) != CSV_FIELDS:
+            if header_end == size and ",".join(CSV_FIELDS).startswith(",".join(header)):
+                return set(), 0  # a header cut short by an interruption: start again
+            raise DocumentError(f"{out}: exists with other columns; it is not a batch output file. "
+                                "Give a new --out file.")
+        done: list[str] = []
+        last_start = end = header_end
+        last_row: list[str] = header
+        for row, start, stop in records:
+            if row and (not done or row[0] != done[-1]):
+                done.append(row[0])
+                last_start = start
+            last_row, end = row, stop
+    fh.seek(max(end - 1, 0))
+    complete = end == size and fh.read(1) == b"\n" and len(last_row) == len(CSV_FIELDS)
+    if complete:
+        return set(done), size
+    return set(done[:-1]), last_start if done else header_end
 
 
 def _resume(out: Path, fmt: str) -> tuple[set[str], bool]:
@@ -280,21 +289,30 @@ def _resume(out: Path, fmt: str) -> tuple[set[str], bool]:
 
 
 class _Writer:
-    """Appends one document at a time, flushed, so an interruption loses at most that document."""
+    """Appends one document at a time in a single write() call, so an interruption can only leave
+    a last line without its newline; a failed write (disk full) is rolled back."""
 
     def __init__(self, out: Path, fmt: str) -> None:
         self.fmt = fmt
+        self.out = out
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = out.open("a", encoding="utf-8", newline="")
+            self._fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:
             raise DocumentError(f"{out}: cannot write it ({exc.strerror or exc}).") from exc
-        if fmt == "csv" and self._fh.tell() == 0:
+        if fmt == "csv" and os.lseek(self._fd, 0, os.SEEK_END) == 0:
             self._write(",".join(CSV_FIELDS) + "\n")
 
     def _write(self, text: str) -> None:
-        self._fh.write(text)
-        self._fh.flush()
+        data = memoryview(text.encode("utf-8"))
+        start = os.lseek(self._fd, 0, os.SEEK_END)
+        try:
+            while data:
+                data = data[os.write(self._fd, data):]
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, start)
+            raise DocumentError(f"{self.out}: cannot write it ({exc.strerror or exc}).") from exc
 
     @staticmethod
     def _csv(rows: list[dict[str, Any]], doc_id: str) -> str:
@@ -320,7 +338,7 @@ class _Writer:
             self._write(self._csv([{**dict.fromkeys(CSV_FIELDS[1:], ""), "error": message}], doc.id))
 
     def close(self) -> None:
-        self._fh.close()
+        os.close(self._fd)
 
 
 # -- the run ---------------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ __all__ = ["INDEX_FORMAT", "Entry", "EvidenceIndex", "build_entries"]
 log = logging.getLogger(__name__)
 
 # Bump when the entry layout or the file format changes, so old caches are not reused.
-INDEX_FORMAT = 1
+# 2: meta.json holds the SHA-256 of index.faiss, so a damaged but parseable file is not trusted.
+INDEX_FORMAT = 2
 
 KINDS = ("statement", "example", "exemplar", "noise")
 
@@ -64,7 +65,11 @@ def _cache_key(entries: list[Entry], embedder: Embedder) -> str:
 
 
 def _crash_point(name: str) -> None:
-    """Test-only hook: MATCHER_TEST_CRASH_AT=<name> kills the process here, mid-write."""
+    """Test-only hook: MATCHER_TEST_CRASH_AT=<name> kills the process here, mid-write.
+
+    Points, in order: after-faiss-write, before-rename, after-old-moved (only when a bad cache is
+    being replaced), after-rename.
+    """
     if os.environ.get("MATCHER_TEST_CRASH_AT") == name:
         os._exit(86)
 
@@ -130,13 +135,18 @@ class EvidenceIndex:
         return built
 
     @classmethod
-    def _load(cls, folder: Path, key: str, entries: list[Entry], dim: int) -> EvidenceIndex | None:
+    def _load(
+        cls, folder: Path, key: str, entries: list[Entry], dim: int, *, quiet: bool = False
+    ) -> EvidenceIndex | None:
         meta_path, faiss_path = folder / "meta.json", folder / "index.faiss"
         if not folder.exists():
             return None
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            index = faiss.read_index(str(faiss_path))
+            data = faiss_path.read_bytes()
+            if meta.get("sha256") != hashlib.sha256(data).hexdigest():
+                raise ValueError("index.faiss does not match the checksum in meta.json")
+            index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
             ok = (
                 meta.get("format") == INDEX_FORMAT
                 and meta.get("key") == key
@@ -148,10 +158,12 @@ class EvidenceIndex:
             if ok and len(vectors) and not np.all(np.isfinite(vectors)):
                 ok = False
         except Exception as exc:  # any corruption: faiss raises RuntimeError, json ValueError, ...
-            log.warning("index cache %s is unreadable (%s: %s); rebuilding it", folder, type(exc).__name__, exc)
+            if not quiet:
+                log.warning("index cache %s is unreadable (%s: %s); rebuilding it", folder, type(exc).__name__, exc)
             return None
         if not ok:
-            log.warning("index cache %s does not match this corpus or model; rebuilding it", folder)
+            if not quiet:
+                log.warning("index cache %s does not match this corpus or model; rebuilding it", folder)
             return None
         log.debug("index loaded from cache %s", folder)
         return cls(entries, vectors, key)
@@ -164,12 +176,14 @@ class EvidenceIndex:
         except OSError as exc:
             log.warning("cannot write the index cache under %s (%s); continuing without it", folder.parent, exc)
             return
+        old: Path | None = None  # the bad cache this one replaces, moved aside
         try:
             faiss.write_index(self.index, str(tmp / "index.faiss"))
             _crash_point("after-faiss-write")
             meta = {
                 "format": INDEX_FORMAT,
                 "key": self.key,
+                "sha256": hashlib.sha256((tmp / "index.faiss").read_bytes()).hexdigest(),
                 "entries": [[e.kind, e.text, e.statement_id, e.pillar] for e in self.entries],
             }
             (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
@@ -178,9 +192,21 @@ class EvidenceIndex:
                     os.fsync(fh.fileno())
             _crash_point("before-rename")
             if folder.exists():
-                shutil.rmtree(folder, ignore_errors=True)
+                if self._load(folder, self.key, self.entries, self.dim, quiet=True) is not None:
+                    shutil.rmtree(tmp, ignore_errors=True)  # another process wrote it meanwhile: keep it
+                    return
+                # A directory cannot be renamed over a non-empty one: move the bad cache aside in one
+                # rename, so the folder holds the old cache, nothing, or the new one, never a mix.
+                old = folder.with_name(f"{tmp.name}.old")
+                os.replace(folder, old)
+                _crash_point("after-old-moved")
             os.replace(tmp, folder)
             _fsync_dir(folder.parent)
+            _crash_point("after-rename")
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
         except OSError as exc:
             log.warning("cannot write the index cache %s (%s); continuing without it", folder, exc)
-            shutil.rmtree(tmp, ignore_errors=True)
+            for leftover in (tmp, old):
+                if leftover is not None:
+                    shutil.rmtree(leftover, ignore_errors=True)

@@ -133,11 +133,22 @@ class Report:
                 s = by_id[sid]
                 rows.append({**base, "statement_id": sid, "pillar": s.pillar, "statement": s.text,
                              "score": round(float(scores.get(sid, 0.0)), 4)})
+            if self._has_llm():
+                for row in rows[len(rows) - max(1, len(u.evidences)):]:
+                    row["evidence_source"] = u.extra.get("evidence_source", "")
+                    row["judge_reason"] = _llm_text(u.extra, "judge")
+                    sid = row["statement_id"]
+                    row["explanation"] = _llm_text(by_id[sid].extra, "explanation") if sid else ""
         return rows
+
+    def _has_llm(self) -> bool:
+        return "llm" in self.meta
 
     def to_csv(self) -> str:
         buf = io.StringIO()
         fields = ["unit_id", "line", "section", "unit", "statement_id", "pillar", "statement", "score"]
+        if self._has_llm():
+            fields += ["evidence_source", "judge_reason", "explanation"]
         writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         for row in self.csv_rows():
@@ -155,6 +166,14 @@ class Report:
 
     def to_text(self) -> str:
         return _render_text(self)
+
+
+def _llm_text(extra: dict[str, Any], key: str) -> str:
+    """The text of an LLM addition (`explanation`, `coaching`) or of a unit's judge reason; '' if none."""
+    value = extra.get(key)
+    if not isinstance(value, dict):
+        return ""
+    return str(value.get("text") or value.get("reason") or "")
 
 
 def _csv_safe(value: Any) -> Any:
@@ -195,6 +214,9 @@ def _render_markdown(r: Report) -> str:
             for uid in s.evidence:
                 u = units[uid]
                 lines.append(f"  - line {u.line}: {_md_escape(u.text)}")
+            for key, label in (("explanation", "Why (LLM)"), ("coaching", "Evidence to collect (LLM)")):
+                if text := _llm_text(s.extra, key):
+                    lines.append(f"  - *{label}:* {_md_escape(text)}")
         lines.append("")
     if r.uncovered:
         lines += ["## Uncovered statements", ""]
@@ -224,6 +246,9 @@ def _render_text(r: Report) -> str:
                 out.append(f"        line {units[uid].line:>3}: {_short(units[uid].text, 80)}")
             if len(s.evidence) > 3:
                 out.append(f"        … and {len(s.evidence) - 3} more")
+            for key, label in (("explanation", "why (LLM)"), ("coaching", "to collect (LLM)")):
+                if text := _llm_text(s.extra, key):
+                    out.append(f"        {label}: {_short(text, 200)}")
         out.append("")
     if r.unmatched_units:
         out.append("Units that evidence nothing:")

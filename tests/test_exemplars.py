@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pytest
 
 from matcher import load_ladder
 from matcher.errors import ExemplarError
 from matcher.exemplars import find_exemplar_file, format_exemplars, load_exemplars, parse_exemplars
+from matcher.llm.guards import DISTINCT_MAX_SHARED, holdout_ngrams, leaks, shared_trigrams
 from matcher.text import reduce_markdown
 
 from .conftest import need_shared
@@ -17,14 +16,6 @@ from .conftest import need_shared
 SHIPPED = ["lead-software-engineer", "lead-data-engineer"]
 MIN_PER_STATEMENT = 25
 MIN_NOISE = 100
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", reduce_markdown(text).casefold())
-
-
-def _ngrams(words: list[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 @pytest.mark.parametrize("ladder_id", SHIPPED)
@@ -42,14 +33,11 @@ def test_lines_of_a_statement_are_distinct(ladder_id):
     ladder = load_ladder(ladder_id)
     ex = load_exemplars(ladder)
     groups = {**ex.by_statement, "noise": ex.noise}
+    # The same guard `evidence-matcher expand` filters generated lines with (matcher.llm.guards).
     for sid, lines in groups.items():
-        grams = [_ngrams(_words(x), 3) for x in lines]
         for i in range(len(lines)):
             for j in range(i + 1, len(lines)):
-                a, b = grams[i], grams[j]
-                if a and b:
-                    shared = len(a & b) / min(len(a), len(b))
-                    assert shared <= 0.5, (sid, lines[i], lines[j])
+                assert shared_trigrams(lines[i], lines[j]) <= DISTINCT_MAX_SHARED, (sid, lines[i], lines[j])
 
 
 @pytest.mark.parametrize("ladder_id", SHIPPED)
@@ -57,12 +45,10 @@ def test_no_exemplar_copies_a_dev_unit(ladder_id, dev_labels):
     """Exemplars must not share an 8-word run with any dev unit (the dev set stays held out)."""
     ladder = load_ladder(ladder_id)
     ex = load_exemplars(ladder)
-    dev8 = set()
-    for row in dev_labels:
-        dev8 |= _ngrams(_words(row["unit"]), 8)
+    dev8 = holdout_ngrams(row["unit"] for row in dev_labels)
     lines = [x for v in ex.by_statement.values() for x in v] + list(ex.noise)
-    leaks = [x for x in lines if _ngrams(_words(x), 8) & dev8]
-    assert not leaks, leaks[:5]
+    leaked = [x for x in lines if leaks(x, dev8)]
+    assert not leaked, leaked[:5]
 
 
 def test_no_exemplar_is_a_close_paraphrase_of_a_dev_unit(dev_labels):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -252,3 +253,35 @@ def test_model_settings_are_read_from_the_folder(tmp_path: Path) -> None:
     (tmp_path / "1_Pooling").mkdir()
     (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode": "cls"}))
     assert read_pooling(tmp_path) == "cls"
+
+
+def test_default_matcher_runs_the_tuned_model_on_onnx_without_torch(matchers) -> None:
+    """The default path (backend auto, fine-tuned model) is the int8 ONNX export of the *tuned*
+    MiniLM, and a match with a warm cache imports neither torch nor sentence-transformers."""
+    matchers("lead-software-engineer")  # warms the default cache: tuned model, its export, the index
+    code = textwrap.dedent(
+        """
+        import json, sys
+        from pathlib import Path
+        from matcher import Matcher
+        m = Matcher.from_ladder("lead-software-engineer")
+        report = m.match("- Led the incident review for the March outage\\n- Mentored two juniors\\n")
+        inner = m.embedder.inner
+        heavy = ("torch", "sentence_transformers", "transformers")
+        print(json.dumps({
+            "backend": m.embedder.backend, "units": len(report.units), "path": str(inner.path),
+            "cache": str(m.settings.cache_dir), "meta_backend": report.meta["backend"],
+            "heavy": sorted(n for n in sys.modules if n.split(".")[0] in heavy),
+        }))
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("MATCHER_BACKEND", "MATCHER_TUNE")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["backend"] == out["meta_backend"] == "onnx"
+    assert out["units"] == 2
+    assert Path(out["path"]).parent == Path(out["cache"]) / "tuned"
+    assert out["heavy"] == []

@@ -29,7 +29,8 @@ PROPS = settings(max_examples=150, deadline=None, derandomize=True, suppress_hea
 
 # Characters that mean something to a markdown or brag-log reader, plus hostile ones: controls,
 # C1 controls, bidi overrides, zero-width characters, private-use placeholders, emoji, RTL letters.
-_SPECIAL = list("-*+#>|`~_[]()!?.:;,<>=/\\ \t0123456789aAzZé") + [
+_SPECIAL = [
+    *"-*+#>|`~_[]()!?.:;,<>=/\\ \t0123456789aAzZé",
     "\x00", "\x07", "\x1b", "\x7f", "\x9b", "\u202e", "\u200b", "\u200d", "\ufeff", "\ue000", "\ue001",
     "🚀", "👩\u200d💻", "ق", "\u00a0", "\x85", "\u2028",
 ]

@@ -14,27 +14,42 @@ log = logging.getLogger(__name__)
 
 def add_llm_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("LLM endpoint (any OpenAI-compatible server; off unless configured)")
-    g.add_argument("--llm-base-url", metavar="URL",
-                   help="API base URL, e.g. http://127.0.0.1:11434/v1 (env MATCHER_LLM_BASE_URL)")
-    g.add_argument("--llm-model", metavar="NAME",
-                   help="model name (env MATCHER_LLM_MODEL; default: the server's first model)")
-    g.add_argument("--llm-api-key", metavar="KEY",
-                   help="API key (env MATCHER_LLM_API_KEY; local servers need none)")
-    g.add_argument("--llm-timeout", type=float, metavar="SECONDS",
-                   help="per request (env MATCHER_LLM_TIMEOUT; default 60)")
-    g.add_argument("--llm-concurrency", type=int, metavar="N",
-                   help="requests in flight at most (env MATCHER_LLM_CONCURRENCY; default 4)")
-    g.add_argument("--llm-log", metavar="FILE",
-                   help="append every LLM request and response to FILE (JSON lines), for audit")
+    g.add_argument(
+        "--llm-base-url", metavar="URL", help="API base URL, e.g. http://127.0.0.1:11434/v1 (env MATCHER_LLM_BASE_URL)"
+    )
+    g.add_argument(
+        "--llm-model", metavar="NAME", help="model name (env MATCHER_LLM_MODEL; default: the server's first model)"
+    )
+    g.add_argument("--llm-api-key", metavar="KEY", help="API key (env MATCHER_LLM_API_KEY; local servers need none)")
+    g.add_argument(
+        "--llm-timeout", type=float, metavar="SECONDS", help="per request (env MATCHER_LLM_TIMEOUT; default 60)"
+    )
+    g.add_argument(
+        "--llm-retries",
+        type=int,
+        metavar="N",
+        help="retries of a failed request, with backoff (env MATCHER_LLM_RETRIES; default 2)",
+    )
+    g.add_argument(
+        "--llm-concurrency",
+        type=int,
+        metavar="N",
+        help="requests in flight at most (env MATCHER_LLM_CONCURRENCY; default 4)",
+    )
+    g.add_argument(
+        "--llm-log", metavar="FILE", help="append every LLM request and response to FILE (JSON lines), for audit"
+    )
 
 
 def add_llm_switches(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("LLM assistance (needs --llm-base-url or MATCHER_LLM_BASE_URL)")
-    g.add_argument("--judge", action="store_true",
-                   help="let the LLM decide each unit's borderline candidates (with the scores)")
+    g.add_argument(
+        "--judge", action="store_true", help="let the LLM decide each unit's borderline candidates (with the scores)"
+    )
     g.add_argument("--explain", action="store_true", help="a short reason for each evidenced statement")
-    g.add_argument("--coach", action="store_true",
-                   help="a suggestion of evidence to collect for each uncovered statement")
+    g.add_argument(
+        "--coach", action="store_true", help="a suggestion of evidence to collect for each uncovered statement"
+    )
 
 
 def llm_config_from(args: argparse.Namespace, what: str):  # -> matcher.llm.LLMConfig
@@ -46,6 +61,7 @@ def llm_config_from(args: argparse.Namespace, what: str):  # -> matcher.llm.LLMC
         model=args.llm_model,
         api_key=args.llm_api_key,
         timeout=args.llm_timeout,
+        max_retries=args.llm_retries,
         concurrency=args.llm_concurrency,
         log_path=args.llm_log,
     )
@@ -79,8 +95,7 @@ def cmd_expand(args: argparse.Namespace) -> int:
     holdout = read_holdout(args.holdout) if args.holdout else []
     client = LLMClient(config)
     try:
-        result = expand_ladder(ladder, client, per_statement=args.per_statement, noise=args.noise,
-                               holdout=holdout)
+        result = expand_ladder(ladder, client, per_statement=args.per_statement, noise=args.noise, holdout=holdout)
     finally:
         client.close()
     text = render_exemplars(ladder, result)
@@ -91,25 +106,30 @@ def cmd_expand(args: argparse.Namespace) -> int:
     for w in result.warnings:
         print(f"Warning: {w}", file=sys.stderr)
     n = sum(len(v) for v in result.exemplars.by_statement.values())
-    print(f"Wrote {out or 'standard output'}: {n} exemplars for "
-          f"{len(result.exemplars.by_statement)}/{len(ladder.statements)} statements and "
-          f"{len(result.exemplars.noise)} no-evidence lines; {result.requested} LLM requests, "
-          f"{sum(result.rejected.values())} generated lines rejected by the exemplar guards. "
-          "Review the file before relying on it.", file=sys.stderr)
+    print(
+        f"Wrote {out or 'standard output'}: {n} exemplars for "
+        f"{len(result.exemplars.by_statement)}/{len(ladder.statements)} statements and "
+        f"{len(result.exemplars.noise)} no-evidence lines; {result.requested} LLM requests, "
+        f"{sum(result.rejected.values())} generated lines rejected by the exemplar guards. "
+        "Review the file before relying on it.",
+        file=sys.stderr,
+    )
     return 0
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("expand", help="write evidence exemplars for a ladder with an LLM")
     p.add_argument("ladder", help="corpus ladder id, or a ladder file path")
-    p.add_argument("--per-statement", type=int, default=8, metavar="N",
-                   help="exemplars per statement (default 8)")
-    p.add_argument("--noise", type=int, metavar="N",
-                   help="lines that evidence nothing (default: as many as --per-statement)")
-    p.add_argument("--out", "-o", metavar="FILE",
-                   help="output file, or - (default: <ladder stem>.exemplars.md beside the ladder)")
+    p.add_argument("--per-statement", type=int, default=8, metavar="N", help="exemplars per statement (default 8)")
+    p.add_argument(
+        "--noise", type=int, metavar="N", help="lines that evidence nothing (default: as many as --per-statement)"
+    )
+    p.add_argument(
+        "--out", "-o", metavar="FILE", help="output file, or - (default: <ladder stem>.exemplars.md beside the ladder)"
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing exemplar file")
-    p.add_argument("--holdout", metavar="FILE",
-                   help="texts no exemplar may share an 8-word run with (labels.jsonl or lines)")
+    p.add_argument(
+        "--holdout", metavar="FILE", help="texts no exemplar may share an 8-word run with (labels.jsonl or lines)"
+    )
     add_llm_args(p)
     p.set_defaults(func=cmd_expand)

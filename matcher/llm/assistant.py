@@ -95,9 +95,7 @@ class Assistant:
                 continue
             try:
                 report, counts = step(report)
-            except (
-                Exception
-            ) as exc:  # a bug or surprise here must not cost the user the embedded report
+            except Exception as exc:  # a bug or surprise here must not cost the user the embedded report
                 log.exception("LLM %s failed", name)
                 counts = {
                     "requested": 0,
@@ -117,9 +115,7 @@ class Assistant:
 
 
 def _mark_embedding(report: Report) -> Report:
-    units = tuple(
-        replace(u, extra={**u.extra, "evidence_source": SOURCE_EMBEDDING}) for u in report.units
-    )
+    units = tuple(replace(u, extra={**u.extra, "evidence_source": SOURCE_EMBEDDING}) for u in report.units)
     return replace(report, units=units)
 
 

@@ -86,9 +86,7 @@ class AuditLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         except OSError as exc:
-            raise LLMError(
-                f"{path}: cannot open the LLM audit log ({exc.strerror or exc})."
-            ) from exc
+            raise LLMError(f"{path}: cannot open the LLM audit log ({exc.strerror or exc}).") from exc
         self._fh = os.fdopen(fd, "a", encoding="utf-8")
 
     def write(self, record: dict[str, Any]) -> None:
@@ -124,9 +122,7 @@ def parse_json_object(content: str | None) -> dict[str, Any]:
         except json.JSONDecodeError:
             data = None
         if data is None:
-            raise LLMBadResponse(
-                f"the model answered with something that is not JSON: {_snip(content)!r}"
-            ) from None
+            raise LLMBadResponse(f"the model answered with something that is not JSON: {_snip(content)!r}") from None
     if not isinstance(data, dict):
         raise LLMBadResponse(f"the model answered JSON that is not an object: {_snip(content)!r}")
     return data
@@ -325,27 +321,20 @@ class LLMClient:
             ) from None
         except Exception as exc:  # the SDK choking on a body that is not what it claims to be
             self._audit_write(record, start, error=f"{type(exc).__name__}: {exc}")
-            raise LLMBadResponse(
-                f"The LLM endpoint at {self.config.base_url} answered nonsense: {exc}"
-            ) from None
+            raise LLMBadResponse(f"The LLM endpoint at {self.config.base_url} answered nonsense: {exc}") from None
         self._audit_write(record, start, response=_dump(resp))
         return resp
 
     def _audit_write(self, record: dict[str, Any], start: float, **fields: Any) -> None:
         if self._audit is not None:
-            self._audit.write(
-                {**record, **fields, "elapsed_ms": round((time.monotonic() - start) * 1000)}
-            )
+            self._audit.write({**record, **fields, "elapsed_ms": round((time.monotonic() - start) * 1000)})
 
     def _status_text(self, exc: Any) -> str:
         url = self.config.base_url
         status = exc.status_code
         detail = _snip(_body_text(exc))
         if status in (401, 403):
-            return (
-                f"The LLM endpoint at {url} refused the API key (HTTP {status}); "
-                f"set {ENV_API_KEY} or --llm-api-key."
-            )
+            return f"The LLM endpoint at {url} refused the API key (HTTP {status}); set {ENV_API_KEY} or --llm-api-key."
         if status == 404:
             return (
                 f"The LLM endpoint at {url} answered 404: wrong base URL (it usually ends in /v1) "
@@ -387,6 +376,12 @@ class LLMClient:
         except openai.APIStatusError as exc:
             self._audit_write(record, start, error=_status_message(exc), status=exc.status_code)
             raise LLMRefused(f"{self._status_text(exc)} Set {ENV_MODEL} or --llm-model.") from None
+        except openai.APITimeoutError:  # before APIConnectionError, its base class
+            self._audit_write(record, start, error="timeout")
+            raise LLMUnavailable(
+                f"The LLM endpoint at {self.config.base_url} did not answer within "
+                f"{self.config.timeout:g} s (MATCHER_LLM_TIMEOUT / --llm-timeout)."
+            ) from None
         except openai.APIConnectionError as exc:
             self._audit_write(record, start, error=f"connection error: {_cause(exc)}")
             msg = (
@@ -403,16 +398,13 @@ class LLMClient:
         self._audit_write(record, start, response={"models": ids})
         if not ids:
             raise LLMRefused(
-                f"The LLM endpoint at {self.config.base_url} lists no models; "
-                f"set {ENV_MODEL} or --llm-model."
+                f"The LLM endpoint at {self.config.base_url} lists no models; set {ENV_MODEL} or --llm-model."
             )
         return ids[0]
 
 
 class _Retryable(Exception):
-    def __init__(
-        self, message: str, *, retry_after: float | None = None, unreachable: bool = False
-    ) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, unreachable: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
@@ -428,8 +420,7 @@ def _openai() -> Any:
         import openai
     except ImportError as exc:
         raise LLMError(
-            "LLM assistance needs the `openai` package: pip install 'evidence-matcher[llm]' "
-            "(or pip install openai)."
+            "LLM assistance needs the `openai` package: pip install 'evidence-matcher[llm]' (or pip install openai)."
         ) from exc
     return openai
 

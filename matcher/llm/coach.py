@@ -51,19 +51,13 @@ def _examples(matcher: Matcher | None, statement_id: str) -> list[str]:
     return [e.display for e in pillar.examples]
 
 
-def coach_report(
-    report: Report, matcher: Matcher | None, client: LLMClient
-) -> tuple[Report, dict[str, Any]]:
+def coach_report(report: Report, matcher: Matcher | None, client: LLMClient) -> tuple[Report, dict[str, Any]]:
     """Each uncovered statement gets `coaching: {source, text}`; failures leave it out."""
     todo = [s for s in report.statements if s.strength == "none"]
 
     def one(s: StatementResult) -> str:
-        req = coach_request(
-            reduce_markdown(s.text), s.pillar, _examples(matcher, s.id), related_units(report, s.id)
-        )
-        reply = client.chat_json(
-            req.messages, req.schema, name=req.name, max_tokens=req.max_tokens, kind="coach"
-        )
+        req = coach_request(reduce_markdown(s.text), s.pillar, _examples(matcher, s.id), related_units(report, s.id))
+        reply = client.chat_json(req.messages, req.schema, name=req.name, max_tokens=req.max_tokens, kind="coach")
         return parse_text(reply.data, COACH_CHARS)
 
     results = dict(zip((s.id for s in todo), client.map(one, todo), strict=True))
@@ -73,9 +67,7 @@ def coach_report(
         res = results.get(s.id)
         if isinstance(res, str):
             counts.ok()
-            statements.append(
-                replace(s, extra={**s.extra, "coaching": {"source": "llm", "text": res}})
-            )
+            statements.append(replace(s, extra={**s.extra, "coaching": {"source": "llm", "text": res}}))
         else:
             if res is not None:
                 counts.fail(res)

@@ -35,9 +35,7 @@ def assisted_method(
         for key in COUNTED:
             tally[key] = tally.get(key, 0) + int(counts.get(key, 0))
         tally["changed_units"] = tally.get("changed_units", 0) + sum(
-            1
-            for u, d in zip(report.units, base.decisions, strict=True)
-            if frozenset(u.evidences) != d
+            1 for u, d in zip(report.units, base.decisions, strict=True) if frozenset(u.evidences) != d
         )
         return DocRun(base.units, base.scores, tuple(frozenset(u.evidences) for u in report.units))
 

@@ -72,15 +72,9 @@ class ExpandResult:
     def warnings(self) -> list[str]:
         out = []
         if self.short:
-            out.append(
-                f"{len(self.short)} statements got fewer exemplars than asked: "
-                f"{', '.join(self.short)}."
-            )
+            out.append(f"{len(self.short)} statements got fewer exemplars than asked: {', '.join(self.short)}.")
         if self.failed:
-            out.append(
-                f"{self.failed} of {self.requested} LLM requests failed; "
-                f"first error: {self.errors[0]}"
-            )
+            out.append(f"{self.failed} of {self.requested} LLM requests failed; first error: {self.errors[0]}")
         return out
 
 
@@ -106,9 +100,7 @@ def filter_lines(
             rejected["unusable"] += 1
         elif holdout and leaks(line, holdout):
             rejected["holdout_overlap"] += 1
-        elif leaks(line, ladder_grams) or any(
-            shared_trigrams(line, t) > DISTINCT_MAX_SHARED for t in ladder_texts
-        ):
+        elif leaks(line, ladder_grams) or any(shared_trigrams(line, t) > DISTINCT_MAX_SHARED for t in ladder_texts):
             rejected["copies_ladder"] += 1
         else:
             usable.append(line)
@@ -178,9 +170,7 @@ def _generate(
                 break
             continue
         rejected: Counter[str] = Counter()
-        kept += filter_lines(
-            raw, keep=kept, ladder_texts=ladder_texts, holdout=holdout, rejected=rejected
-        )
+        kept += filter_lines(raw, keep=kept, ladder_texts=ladder_texts, holdout=holdout, rejected=rejected)
         tally.result(rejected=rejected)
     return kept[:count]
 
@@ -220,9 +210,7 @@ def expand_ladder(
 
     results = client.map(for_statement, ladder.statements)
     by_statement = {
-        s.id: tuple(r)
-        for s, r in zip(ladder.statements, results, strict=True)
-        if isinstance(r, list) and r
+        s.id: tuple(r) for s, r in zip(ladder.statements, results, strict=True) if isinstance(r, list) and r
     }
     noise_lines: list[str] = []
     if n_noise:
@@ -239,9 +227,7 @@ def expand_ladder(
     if not by_statement:
         first = tally.errors[0] if tally.errors else "the model returned no usable lines"
         raise LLMError(f"No exemplars were generated for ladder {ladder.id!r}: {first}")
-    short = tuple(
-        s.id for s in ladder.statements if len(by_statement.get(s.id, ())) < per_statement
-    )
+    short = tuple(s.id for s in ladder.statements if len(by_statement.get(s.id, ())) < per_statement)
     return ExpandResult(
         ExemplarSet(by_statement, tuple(noise_lines), "llm"),
         tally.requested,

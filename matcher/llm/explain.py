@@ -33,9 +33,7 @@ def explain_report(report: Report, client: LLMClient) -> tuple[Report, dict[str,
 
     def one(s: StatementResult) -> str:
         req = explain_request(reduce_markdown(s.text), units[s.evidence[0]].text)
-        reply = client.chat_json(
-            req.messages, req.schema, name=req.name, max_tokens=req.max_tokens, kind="explain"
-        )
+        reply = client.chat_json(req.messages, req.schema, name=req.name, max_tokens=req.max_tokens, kind="explain")
         return parse_text(reply.data, EXPLAIN_CHARS)
 
     results = dict(zip((s.id for s in todo), client.map(one, todo), strict=True))

@@ -13,15 +13,18 @@ Combine rule (all scores are the calibrated embedded scores, 0..1, DECIDE = 0.5)
 So between ACCEPT_FLOOR and KEEP_SCORE the judge decides, above it the embedding does, below it
 nothing is evidenced. A unit whose request fails keeps its embedded decision.
 
-Measured with `evidence-matcher eval --judge` on the dev set (8 documents, 149 units; scorer as of
-2026-11-23), unit F1 / noise FPR / document F1:
-- embedding alone                         0.664 / 0.182 / 0.846
-- judge = SmolLM2-135M (llama.cpp)        0.599 / 0.591 / 0.875  (113 units judged; it says yes
-  to nearly everything: unit precision 0.727 -> 0.494, recall 0.612 -> 0.763)
-- simulated judges bounding the rule: one that always says yes 0.593 / 0.591 / 0.881, always no
-  0.339 / 0.000 / 0.378, a perfect one (the gold labels) 0.930 / 0.000 / 0.953.
+Measured with `evidence-matcher eval ../shared/eval/labels.jsonl --docs ../shared/eval/docs --judge`
+on the dev set (8 documents, 149 units, 2026-12-02), unit F1 / noise FPR / document F1, each judge
+run against the embedding row of the same run (the embedded model moved between runs):
+- SmolLM2-135M-Instruct (llama.cpp, json_object + schema): embedding 0.681 / 0.091 / 0.860,
+  with the judge 0.611 / 0.545 / 0.878. 111 units judged, 111 calls succeeded, 0 fell back, 81
+  units changed. It says yes to nearly everything: unit precision 0.738 -> 0.506, recall 0.632 ->
+  0.770.
+- simulated judges bounding the rule (embedding 0.679 / 0.136 / 0.843): one that accepts every
+  candidate 0.584 / 0.455 / 0.877, one that accepts none 0.348 / 0.000 / 0.378.
 So the rule pays off only with a judge much better than chance at rejecting; a small local model
-makes results worse, which is why the judge is off by default.
+makes unit-level results worse (document recall rises, precision and noise get worse), which is
+why the judge is off by default.
 """
 
 from __future__ import annotations
@@ -91,9 +94,7 @@ def combine(unit: UnitResult, accepted: Iterable[str]) -> tuple[str, ...]:
     return tuple(order[:MAX_EVIDENCES])
 
 
-def parse_verdict(
-    data: dict[str, Any], labels: dict[str, str], texts: dict[str, str] | None = None
-) -> Verdict:
+def parse_verdict(data: dict[str, Any], labels: dict[str, str], texts: dict[str, str] | None = None) -> Verdict:
     """Validate a judge answer against its labels; anything that is not a candidate is dropped.
 
     `texts` (label → statement text) lets an answer that quotes a candidate's text instead of its
@@ -150,21 +151,15 @@ def judge_unit(client: LLMClient, unit: UnitResult) -> Verdict:
         lab: reduce_markdown(next(m.statement for m in cands if m.statement_id == sid))
         for lab, sid in req.labels.items()
     }
-    reply = client.chat_json(
-        req.messages, req.schema, name=req.name, max_tokens=req.max_tokens, kind="judge"
-    )
+    reply = client.chat_json(req.messages, req.schema, name=req.name, max_tokens=req.max_tokens, kind="judge")
     return parse_verdict(reply.data, req.labels, texts)
 
 
-def judge_report(
-    report: Report, matcher: Matcher | None, client: LLMClient
-) -> tuple[Report, dict[str, Any]]:
+def judge_report(report: Report, matcher: Matcher | None, client: LLMClient) -> tuple[Report, dict[str, Any]]:
     """The report with borderline units judged and statements rebuilt; and the run's counts."""
     del matcher  # the candidates and their texts are all in the report
     todo = [u for u in report.units if needs_judge(u)]
-    results = dict(
-        zip((u.id for u in todo), client.map(lambda u: judge_unit(client, u), todo), strict=True)
-    )
+    results = dict(zip((u.id for u in todo), client.map(lambda u: judge_unit(client, u), todo), strict=True))
     units: list[UnitResult] = []
     stats = Counts(len(todo))
     for u in report.units:
@@ -246,9 +241,7 @@ def rebuild(report: Report, units: Sequence[UnitResult]) -> Report:
             strength = "partial"
         statements.append(replace(s, strength=strength, evidence=tuple(uid for uid, _ in ev)))
     pillars = tuple(
-        replace(
-            p, covered=sum(1 for s in statements if s.pillar == p.name and s.strength != "none")
-        )
+        replace(p, covered=sum(1 for s in statements if s.pillar == p.name and s.strength != "none"))
         for p in report.pillars
     )
     return replace(report, units=tuple(units), statements=tuple(statements), pillars=pillars)

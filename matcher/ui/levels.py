@@ -12,6 +12,7 @@ import streamlit as st
 from ..compare import LevelComparison, compare_reports, level_of, next_level
 from ..config import Settings
 from ..models import Ladder
+from ..report import Report
 from .resources import analyse, app_settings, default_ladder_folder, folder_ladders
 from .safe import md_escape
 from .views import pillar_examples, statement_table
@@ -55,9 +56,7 @@ def tracks(ladders: list[Ladder]) -> dict[Path, list[Ladder]]:
     for lad in ladders:
         if lad.statements and lad.path is not None and level_of(lad) is not None:
             out[lad.path.parent].append(lad)
-    return {
-        k: sorted(v, key=lambda lad: (level_of(lad), lad.title)) for k, v in sorted(out.items())
-    }
+    return {k: sorted(v, key=lambda lad: (level_of(lad), lad.title)) for k, v in sorted(out.items())}
 
 
 def _pick_levels() -> tuple[Ladder, Ladder] | None:
@@ -160,21 +159,27 @@ def render_comparison(c: LevelComparison, nxt: Ladder) -> None:
     cur_cov = len(c.current.statements) - len(c.current.uncovered)
     # A "new" badge on every row would be noise: only mark new statements when levels share some.
     shares = c.shares_statements
+    cur_rough, rough = _rough(c.current), _rough(c.next)
     with st.container(horizontal=True):
-        st.metric(f"{cur_tag} evidenced", f"{cur_cov} / {len(c.current.statements)}", border=True)
+        st.metric(
+            f"{cur_tag} evidenced",
+            f"{cur_cov} / {len(c.current.statements)}",
+            border=True,
+            help=cur_rough,
+        )
         st.metric(
             f"{tag} already evidenced",
             f"{len(c.evidenced)} / {len(c.next.statements)}",
             border=True,
+            help=rough,
         )
-        st.metric(f"Readiness for {tag}", f"{c.readiness:.0%}", border=True)
+        st.metric(f"Readiness for {tag}", f"{c.readiness:.0%}", border=True, help=rough)
         if shares:
             st.metric(
                 f"New at {tag}, evidenced",
                 f"{len(c.new_evidenced)} / {len(c.new)}",
                 border=True,
-                help=f"Statements of {tag} that {cur_tag} does not have: usually what a "
-                "promotion case hinges on.",
+                help=f"Statements of {tag} that {cur_tag} does not have: usually what a promotion case hinges on.",
             )
         else:
             st.metric(f"Not yet evidenced at {tag}", len(c.not_yet), border=True)
@@ -191,6 +196,13 @@ def render_comparison(c: LevelComparison, nxt: Ladder) -> None:
         _statements(c, c.evidenced, tag, nxt, new=new, gaps=False)
     with not_yet:
         _statements(c, c.not_yet, tag, nxt, new=new, gaps=True)
+
+
+def _rough(report: Report) -> str | None:
+    """A metric's tooltip when its ladder lacks exemplars: the number is rougher than the rest."""
+    if not report.meta.get("warnings"):
+        return None
+    return "Rough: this level's ladder lacks evidence exemplars, so its matches are less accurate."
 
 
 def _pillar_chart(c: LevelComparison) -> alt.Chart:
@@ -226,15 +238,11 @@ def _pillar_chart(c: LevelComparison) -> alt.Chart:
         ),
         tooltip=["pillar:N", "level:N", "label:N"],
     )
-    text = base.mark_text(align="left", dx=4, fontSize=12).encode(
-        x="share:Q", text="label:N", color=alt.value("#333")
-    )
+    text = base.mark_text(align="left", dx=4, fontSize=12).encode(x="share:Q", text="label:N", color=alt.value("#333"))
     return (bars + text).properties(height=alt.Step(18))
 
 
-def _statements(
-    c: LevelComparison, ids: tuple[str, ...], tag: str, nxt: Ladder, *, new: set[str], gaps: bool
-) -> None:
+def _statements(c: LevelComparison, ids: tuple[str, ...], tag: str, nxt: Ladder, *, new: set[str], gaps: bool) -> None:
     if not ids:
         if gaps:
             st.success(f"You already evidence every {tag} statement.")

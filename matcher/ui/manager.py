@@ -135,12 +135,8 @@ def _people(team: Team) -> None:
         hide_index=True,
         height=ROW_PX * (len(frame) + 1) + 3,  # every person visible, no inner scrolling
         column_config={
-            "Evidenced": st.column_config.NumberColumn(
-                "Evidenced", help="Statements evidenced, strongly or partially"
-            ),
-            "Coverage": st.column_config.ProgressColumn(
-                "Coverage", min_value=0, max_value=100, format="%d%%"
-            ),
+            "Evidenced": st.column_config.NumberColumn("Evidenced", help="Statements evidenced, strongly or partially"),
+            "Coverage": st.column_config.ProgressColumn("Coverage", min_value=0, max_value=100, format="%d%%"),
             "Lines": st.column_config.NumberColumn("Lines", help="Accomplishment units found"),
         },
     )

@@ -2,6 +2,10 @@
 
 The model and Matchers are loaded once per process (`st.cache_resource`) and shared by every
 session; they are safe to share because matching only reads them (the encoder takes a lock).
+Sessions share the model itself, not the library's per-process line cache: the int8 encoder's
+output for a line depends slightly on the other lines of its batch, so with a shared line cache one
+person's earlier document could shift another person's scores. Without it every report depends
+only on its own text and equals what the library gives for that text in a fresh process.
 Match results are cached per session (`st.cache_data(scope="session")`): a rerun of the same text
 is instant, and what someone pasted is dropped with their session. Nothing is written to disk
 except the evidence index of ladders that already live on disk (the library's own index cache).
@@ -83,9 +87,7 @@ def default_ladder_folder() -> Path:
 def read_ladder_upload(upload: UploadedFile) -> Ladder:
     """Parse an uploaded ladder file; it stays in memory (no path, so no index written to disk)."""
     if upload.size > MAX_LADDER_BYTES:
-        raise LadderError(
-            f"{upload.name}: {upload.size:,} bytes; ladder files over 5 MB are refused."
-        )
+        raise LadderError(f"{upload.name}: {upload.size:,} bytes; ladder files over 5 MB are refused.")
     try:
         text = decode_bytes(upload.getvalue(), upload.name)
     except Exception as exc:  # DocumentError, but a ladder problem from the user's point of view
@@ -113,14 +115,13 @@ def ladder_key(ladder: Ladder) -> str:
 
 @st.cache_resource(show_spinner="Loading the embedding model…")
 def _embedder(settings_key: str, _settings: Settings) -> Embedder:
-    """The embedder a Matcher with these settings uses: the library's process-wide instance, so
-    warming it here (with its own spinner) means the Matcher finds it loaded."""
+    """The model a Matcher with these settings uses (the library's process-wide instance, so it
+    is loaded once), without the library's shared line cache: see the module docstring."""
     from ..embed import get_embedder
 
     s = _settings
-    # Mirrors Matcher.__init__; `tune` is newer than the others, so tolerate settings without it.
-    extra = {"tune": s.tune} if hasattr(s, "tune") else {}
-    return get_embedder(s.model, s.backend, s.model_cache_dir, **extra)
+    shared = get_embedder(s.model, s.backend, s.model_cache_dir, tune=s.tune)
+    return getattr(shared, "inner", shared)
 
 
 @st.cache_resource(show_spinner="Building the evidence index…", max_entries=32)
@@ -128,8 +129,9 @@ def _matcher(key: str, settings_key: str, _ladder: Ladder, _settings: Settings) 
     from ..core import Matcher
     from ..exemplars import ExemplarSet, load_exemplars
 
+    embedder = _embedder(settings_key, _settings)
     if _ladder.path is not None:
-        return Matcher(_ladder, settings=_settings)
+        return Matcher(_ladder, embedder=embedder, settings=_settings)
     # An uploaded ladder: its index stays in memory (cache_dir None), and a corpus exemplar file
     # that shares its id but not its statements is ignored rather than refusing the ladder.
     try:
@@ -138,7 +140,7 @@ def _matcher(key: str, settings_key: str, _ladder: Ladder, _settings: Settings) 
         exemplars = ExemplarSet()
     return Matcher(
         _ladder,
-        embedder=_embedder(settings_key, _settings),
+        embedder=embedder,
         settings=replace(_settings, cache_dir=None),  # type: ignore[arg-type]
         exemplars=exemplars,
     )

@@ -55,9 +55,7 @@ class Team:
 
     def _who(self, statement_id: str) -> list[str]:
         return [
-            p
-            for p, r in zip(self.people, self.reports, strict=True)
-            if r.statement(statement_id).strength != "none"
+            p for p, r in zip(self.people, self.reports, strict=True) if r.statement(statement_id).strength != "none"
         ]
 
     def matrix(self) -> pd.DataFrame:
@@ -69,9 +67,7 @@ class Team:
                 row[p] = r.statement(s.id).strength
             row["people evidencing"] = len(self._who(s.id))
             rows.append(row)
-        return pd.DataFrame(
-            rows, columns=["id", "pillar", "statement", *self.people, "people evidencing"]
-        )
+        return pd.DataFrame(rows, columns=["id", "pillar", "statement", *self.people, "people evidencing"])
 
     def to_csv(self) -> str:
         frame = self.matrix()
@@ -84,11 +80,7 @@ class Team:
 
     def nobody(self) -> pd.DataFrame:
         """Statements no one on the team evidences: the team-level gaps."""
-        rows = [
-            {"Pillar": s.pillar, "Statement": statement_text(s)}
-            for s in self.statements
-            if not self._who(s.id)
-        ]
+        rows = [{"Pillar": s.pillar, "Statement": statement_text(s)} for s in self.statements if not self._who(s.id)]
         return pd.DataFrame(rows, columns=["Pillar", "Statement"])
 
     def only_one(self) -> pd.DataFrame:
@@ -144,7 +136,7 @@ class Team:
                     title=None,
                     axis=alt.Axis(
                         orient="top",
-                        labelAngle=-60,
+                        labelAngle=_label_angle(self.people),
                         labelOverlap=False,
                         labelLimit=140,
                         labelFontSize=12,
@@ -179,6 +171,7 @@ class Team:
                         labelOrient="top",
                         labelFontSize=14,
                         labelFontWeight="bold",
+                        labelPadding=4,
                     ),
                 )
             )
@@ -190,6 +183,16 @@ class Team:
 def _column_step(people: int) -> int:
     """Cell width: roomy for a few people, narrower so 20+ still fit beside the statement labels."""
     return max(16, min(90, HEATMAP_WIDTH // max(1, people)))
+
+
+# Roughly the width of one character of a 12 px axis label.
+CHAR_PX = 7
+
+
+def _label_angle(people: Sequence[str]) -> int:
+    """Names level when they fit their column, slanted when they would run into each other."""
+    widest = max((len(p) for p in people), default=0) * CHAR_PX
+    return 0 if widest <= _column_step(len(people)) - 4 else -50
 
 
 def _unique_labels(statements: Sequence[StatementResult]) -> dict[str, str]:

@@ -87,9 +87,7 @@ class EvidenceLine:
 def evidence(report: Report, s: StatementResult) -> list[EvidenceLine]:
     """The lines evidencing a statement, best first (the report keeps them in that order)."""
     return [
-        EvidenceLine(
-            report.unit(uid).line, unit_score(report.unit(uid), s.id), report.unit(uid).text
-        )
+        EvidenceLine(report.unit(uid).line, unit_score(report.unit(uid), s.id), report.unit(uid).text)
         for uid in s.evidence
     ]
 
@@ -194,7 +192,7 @@ def _evidence_cell(report: Report, s: StatementResult) -> str:
         cell += f"  \n*… and {len(lines) - EVIDENCE_SHOWN} more*"
     if not lines:
         near = closest_unit(report, s.id)
-        cell = f"*closest: line {near.line} · {near.score:.2f}*" if near else ""
+        cell = f"*closest: line {near.line}, not enough to count*" if near else ""
     return cell
 
 
@@ -251,9 +249,7 @@ def units_table(report: Report) -> pd.DataFrame:
     pillars = {s.id: md_escape(s.pillar) for s in report.statements}
     rows = []
     for u in report.units:
-        ev = "  \n".join(
-            f"{names[sid]} *({pillars[sid]}, {unit_score(u, sid):.2f})*" for sid in u.evidences
-        )
+        ev = "  \n".join(f"{names[sid]} *({pillars[sid]}, {unit_score(u, sid):.2f})*" for sid in u.evidences)
         rows.append(
             {
                 "Line": str(u.line),

@@ -76,9 +76,7 @@ def ladder_picker(prefix: str) -> Ladder | None:
         options,
         index=default,
         key=f"{prefix}_ladder",
-        format_func=lambda k: (
-            "Upload a ladder file…" if k == UPLOAD_LADDER else ladder_label(by_key[k])
-        ),
+        format_func=lambda k: "Upload a ladder file…" if k == UPLOAD_LADDER else ladder_label(by_key[k]),
     )
     if choice != UPLOAD_LADDER:
         return by_key[choice]
@@ -99,9 +97,7 @@ class Document:
     text: str
 
 
-def document_input(
-    prefix: str, settings: Settings, *, label: str = "Brag document"
-) -> Document | None:
+def document_input(prefix: str, settings: Settings, *, label: str = "Brag document") -> Document | None:
     """A pasted or uploaded brag document. An upload wins over pasted text while it is there.
 
     Returns None (after showing why) when there is nothing to match yet or the upload is refused.
@@ -127,9 +123,7 @@ def document_input(
         decoded = guarded(read_upload, upload, settings)
         if decoded is None:
             return None
-        st.caption(
-            f"Using the uploaded file {md_escape(upload.name)}; remove it to use pasted text."
-        )
+        st.caption(f"Using the uploaded file {md_escape(upload.name)}; remove it to use pasted text.")
         text, name = decoded, upload.name
     else:
         name = "pasted text"

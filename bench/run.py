@@ -1,0 +1,138 @@
+"""All benchmarks in one run, with each target's PASS/FAIL.
+
+    .venv/bin/python -m bench.run --full     # what `make bench` runs (10,000-document batch)
+    .venv/bin/python -m bench.run --smoke    # small sizes, for `make test` (tests/test_bench.py)
+
+Speed targets are ratios measured side by side in this run where they can be; the absolute ones
+(latency, cold start, build time, memory) depend on the machine, which is printed first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import accuracy, coldstart, latency, scale, throughput
+from .common import machine
+
+
+@dataclass(frozen=True)
+class Size:
+    encoder_n: int
+    rounds: int
+    latency_runs: dict[int, int]
+    cold_runs: int
+    shared_limit: int | None
+    scale_n: int
+    shipped_build: bool = True
+
+
+SIZES = {
+    "full": Size(encoder_n=1000, rounds=2, latency_runs={20: 30, 100: 10}, cold_runs=3, shared_limit=None,
+                 scale_n=10_000),
+    # The shipped corpus' index build (all of its exemplars) is left to the full run.
+    "smoke": Size(encoder_n=96, rounds=1, latency_runs={20: 3, 100: 1}, cold_runs=1, shared_limit=3,
+                  scale_n=24, shipped_build=False),
+}
+
+
+def targets(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """(target, measured, passed) for every target of the performance issue."""
+    enc, pipe, lat, cold, build, sc, acc = (r[k] for k in ("encoder", "pipeline", "latency", "cold_start",
+                                                            "index_build", "scale", "accuracy"))
+    delta = abs(acc["onnx"]["unit_f1"] - acc["torch"]["unit_f1"])
+    flat = sc["rss_end_mb"] - sc.get("rss_quarter_mb", sc["rss_end_mb"])
+    return [
+        ("ONNX int8 encoder >= 2.2x torch", f"{enc['ratio']:.2f}x", enc["ratio"] >= 2.2),
+        ("match_many >= 0.9x raw encoder", f"{pipe['ratio']:.2f}x", pipe["ratio"] >= 0.9),
+        ("match_many >= 2.0x raw torch encoder", f"{pipe['match_many'] / enc['torch']:.2f}x",
+         pipe["match_many"] / enc["torch"] >= 2.0),
+        ("warm match(), 20 units: median < 100 ms", f"{lat['20_units_ms']:.0f} ms", lat["20_units_ms"] < 100),
+        ("cold start (warm cache) < 6 s", f"{cold['wall_s']:.1f} s", cold["wall_s"] < 6),
+        ("cold start imports no torch", f"{cold['heavy_modules']} torch/transformers modules",
+         cold["heavy_modules"] == 0),
+        ("index build, shipped corpus < 15 s", f"{build['shipped_s']:.1f} s" if "shipped_s" in build
+         else "not run at this size", build.get("shipped_s", 0.0) < 15),
+        ("batch peak RSS < 1.5 GB", f"{sc['peak_rss_mb']:.0f} MB", sc["peak_rss_mb"] < 1536),
+        ("batch memory flat (end - 1/4 < 100 MB)", f"{flat:+.0f} MB", flat < 100),
+        ("eval unit F1: ONNX within 0.01 of torch", f"{delta:.4f}", delta <= 0.01),
+    ]
+
+
+def report(r: dict[str, Any]) -> str:
+    m, enc, pipe, lat, cold, build, sc, acc = (r[k] for k in ("machine", "encoder", "pipeline", "latency",
+                                                               "cold_start", "index_build", "scale", "accuracy"))
+    lines = [
+        f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, load average {m['load_avg']} at start, "
+        f"{r['load_avg_end']} at end; size {r['size']}; {r['seconds']:.0f} s in all",
+        "",
+        f"encoder ({enc['n']} distinct sentences, batch {enc['batch']}, {enc['threads']} threads):",
+        f"  torch {enc['torch']:.1f}/s   onnx-int8 {enc['onnx']:.1f}/s   ratio {enc['ratio']:.2f}x",
+        f"pipeline ({pipe['units']} distinct units in {pipe['docs']} documents, backend {pipe['backend']}):",
+        f"  raw encoder {pipe['raw']:.1f} units/s   match_many {pipe['match_many']:.1f} units/s   "
+        f"ratio {pipe['ratio']:.2f}x",
+        "warm match() latency (median; fresh lines / the same document again):",
+        *(f"  {k} units: {lat[f'{k}_units_ms']:.0f} ms / {lat[f'{k}_units_repeat_ms']:.0f} ms "
+          f"({lat[f'{k}_units_runs']} runs)" for k in (20, 100) if f"{k}_units_ms" in lat),
+        f"cold start (fresh process, warm cache, backend {cold['backend']}): {cold['wall_s']:.2f} s wall = "
+        f"import {cold['import_s']:.2f} + model {cold['model_s']:.2f} + index {cold['index_s']:.2f} + first match "
+        f"{cold['first_match_s']:.2f} + interpreter start-up",
+        "index build from scratch: "
+        + (f"shipped corpus ({build['shipped_ladders']} ladders) {build['shipped_s']:.1f} s; "
+           if "shipped_s" in build else "")
+        + (f"../shared/ladders ({build['shared_ladders']} ladders of {build['shared_files']} files) "
+           f"{build['shared_s']:.1f} s" if "shared_s" in build else ""),
+        f"batch scale ({sc['docs']} synthetic documents, {sc['backend']}): {sc['docs_per_s']:.1f} docs/s, "
+        f"{sc['units_per_s']:.0f} units/s, {sc['seconds']:.0f} s, embedding cache hit rate {sc['cache_hit_rate']:.0%}",
+        f"  RSS start {sc['rss_start_mb']:.0f} MB, 1/4 {sc.get('rss_quarter_mb', 0):.0f} MB, "
+        f"1/2 {sc.get('rss_half_mb', 0):.0f} MB, end {sc['rss_end_mb']:.0f} MB, peak {sc['peak_rss_mb']:.0f} MB",
+        "accuracy guard (dev eval, own split): "
+        + "; ".join(f"{b} unit F1 {a['unit_f1']:.4f} (P {a['unit_p']:.3f} R {a['unit_r']:.3f}, doc F1 "
+                    f"{a['doc_f1']:.3f})" for b, a in acc.items()),
+        "",
+        "targets:",
+        *(f"  {'PASS' if ok else 'FAIL'}  {name}: {value}" for name, value, ok in r["targets"]),
+    ]
+    return "\n".join(lines)
+
+
+def run(size: str) -> dict[str, Any]:
+    s = SIZES[size]
+    started = time.perf_counter()
+    out: dict[str, Any] = {"size": size, "machine": machine()}
+    out["encoder"] = throughput.encoders(s.encoder_n, s.rounds)
+    out["pipeline"] = throughput.pipeline(s.encoder_n, s.rounds)
+    out["latency"] = latency.latency(s.latency_runs)
+    out["cold_start"] = coldstart.cold_start(s.cold_runs)
+    out["index_build"] = coldstart.index_builds(shipped=s.shipped_build, limit=s.shared_limit)
+    out["scale"] = scale.run_subprocess(s.scale_n)
+    out["accuracy"] = accuracy.accuracy()
+    out["seconds"] = time.perf_counter() - started
+    out["load_avg_end"] = machine()["load_avg"]
+    out["targets"] = targets(out)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--full", action="store_const", const="full", dest="size", help="full sizes (default)")
+    group.add_argument("--smoke", action="store_const", const="smoke", dest="size", help="small sizes")
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    result = run(args.size or "full")
+    print(report(result), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return result
+
+
+if __name__ == "__main__":
+    main()
