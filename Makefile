@@ -27,7 +27,8 @@ run: install
 
 # Debian's chromium for the real-browser test (Playwright's own browser download fails here).
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+	@test -x /usr/bin/chromium || { apt-get update -qq && \
+		apt-get install -y -qq chromium chromium-driver fonts-noto-color-emoji; }
 
 # The real llama.cpp server for the LLM integration tests. It builds from source (~7 min on 2 cores),
 # so the wheel is kept in a wheelhouse outside the clone and reused by every later venv.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import statistics
@@ -11,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from matcher.config import Settings
+from matcher.core import Matcher
 from matcher.embed import CachedEmbedder, Embedder, get_embedder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,6 +22,14 @@ LADDER = "lead-software-engineer"
 
 def settings(backend: str = "auto") -> Settings:
     return replace(Settings.from_env(), backend=backend)
+
+
+@functools.cache
+def matcher(ladder: str = LADDER, backend: str = "auto") -> Matcher:
+    """One product Matcher per ladder and backend for the whole run (building one fits its head)."""
+    from matcher.ladder import load_ladder
+
+    return Matcher(load_ladder(ladder), settings=settings(backend))
 
 
 def raw_embedder(backend: str) -> Embedder:

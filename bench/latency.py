@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import time
 
-from matcher.core import Matcher
-
-from .common import LADDER, median_ms
+from .common import matcher as product_matcher
+from .common import median_ms
 from .encoder import generated
 
 
 def latency(runs: dict[int, int]) -> dict[str, float]:
     """{units per doc: number of runs} -> median ms, fresh lines and repeated."""
-    matcher = Matcher.from_ladder(LADDER)
+    matcher = product_matcher()
     matcher.match("- Warm-up: led the incident review for the March outage\n")
     pool = iter(generated(sum(k * n for k, n in runs.items()) + 100, seed=31))
     out: dict[str, float] = {}

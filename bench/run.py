@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -106,13 +107,20 @@ def run(size: str) -> dict[str, Any]:
     s = SIZES[size]
     started = time.perf_counter()
     out: dict[str, Any] = {"size": size, "machine": machine()}
-    out["encoder"] = throughput.encoders(s.encoder_n, s.rounds)
-    out["pipeline"] = throughput.pipeline(s.encoder_n, s.rounds)
-    out["latency"] = latency.latency(s.latency_runs)
-    out["cold_start"] = coldstart.cold_start(s.cold_runs)
-    out["index_build"] = coldstart.index_builds(shipped=s.shipped_build, limit=s.shared_limit)
-    out["scale"] = scale.run_subprocess(s.scale_n)
-    out["accuracy"] = accuracy.accuracy()
+    phases = {
+        "encoder": lambda: throughput.encoders(s.encoder_n, s.rounds),
+        "pipeline": lambda: throughput.pipeline(s.encoder_n, s.rounds),
+        "latency": lambda: latency.latency(s.latency_runs),
+        "cold_start": lambda: coldstart.cold_start(s.cold_runs),
+        "index_build": lambda: coldstart.index_builds(shipped=s.shipped_build, limit=s.shared_limit),
+        "scale": lambda: scale.run_subprocess(s.scale_n),
+        "accuracy": accuracy.accuracy,
+    }
+    for name, phase in phases.items():
+        out[name] = phase()
+        # Progress on stderr, so a long run shows its figures as they come.
+        print(f"[bench] {name} ({time.perf_counter() - started:.0f} s): {json.dumps(out[name])}",
+              file=sys.stderr, flush=True)
     out["seconds"] = time.perf_counter() - started
     out["load_avg_end"] = machine()["load_avg"]
     out["targets"] = targets(out)

@@ -11,10 +11,10 @@ import os
 import time
 from collections import deque
 
-from matcher.core import Matcher
 from matcher.embed import BATCH_SIZE, CachedEmbedder
 
-from .common import LADDER, fresh_cache, raw_embedder
+from .common import fresh_cache, raw_embedder
+from .common import matcher as product_matcher
 from .encoder import measure, workload
 
 UNITS_PER_DOC = 20
@@ -40,7 +40,7 @@ def documents(texts: list[str]) -> list[str]:
 
 def pipeline(n: int, rounds: int) -> dict[str, float]:
     """Units/s through Matcher.match_many (fresh cache each round) vs the raw encoder alone."""
-    matcher = Matcher.from_ladder(LADDER)
+    matcher = product_matcher()
     texts, _ = workload(n)
     docs = documents(texts)
     units = [u.text for d in docs for u in matcher.split(d)]

@@ -2,7 +2,7 @@
 
 Levels of one track repeat many statements with small edits ("I stay informed on evolving
 standards…" at L3, L4 and L5). A statement of a ladder without exemplars borrows the exemplars of
-the most similar shipped statement when the two are nearly the same (cosine >= CARRY_MIN_SIMILARITY
+the most similar shipped statement when the two are close enough (cosine >= CARRY_MIN_SIMILARITY
 with the embedder in use); the noise lines come along whenever any statement borrows. Statements
 with no near twin keep none, and the report says how many that is.
 """
@@ -18,18 +18,19 @@ from .embed import Embedder
 from .exemplars import ExemplarSet, load_exemplars
 from .models import Ladder
 
-__all__ = ["CARRY_MIN_SIMILARITY", "CarryOver", "carry_over"]
+__all__ = ["CARRY_MIN_SIMILARITY", "CarryOver", "carry_over", "shipped_donors"]
 
 log = logging.getLogger(__name__)
 
-# Near-identical wording only: measured on the dev set by matching the data-engineer documents
-# with exemplars carried over from the software-engineer ladder alone (README, "Evaluation").
-CARRY_MIN_SIMILARITY = 0.80
+# Measured on the dev set by matching the data-engineer documents with a model fine-tuned on the
+# software-engineer exemplars alone and exemplars carried over from that ladder (README,
+# "Evaluation"): unit F1 0.07 with none carried, 0.26 at 0.8, 0.47 at 0.5, 0.46 at 0.4.
+CARRY_MIN_SIMILARITY = 0.50
 
 
 @dataclass(frozen=True)
 class CarryOver:
-    """Exemplars borrowed for a ladder, and for each statement the shipped statement they came from."""
+    """Exemplars borrowed for a ladder, and for each statement the id of the ladder they came from."""
 
     exemplars: ExemplarSet
     sources: dict[str, str]
@@ -42,11 +43,11 @@ def carry_over(
     min_similarity: float = CARRY_MIN_SIMILARITY,
 ) -> CarryOver:
     """Borrow exemplars from `donors` for each statement of `ladder` that has a near twin there."""
-    pool = [(s, ex.by_statement[s.id], ex) for lad, ex in donors for s in lad.statements if ex.by_statement.get(s.id)]
+    pool = [(lad.id, s, ex) for lad, ex in donors for s in lad.statements if ex.by_statement.get(s.id)]
     if not pool or not ladder.statements:
         return CarryOver(ExemplarSet(), {})
     mine = embedder.encode([s.display for s in ladder.statements])
-    theirs = embedder.encode([s.display for s, _, _ in pool])
+    theirs = embedder.encode([s.display for _, s, _ in pool])
     sims = mine @ theirs.T
     by_statement: dict[str, tuple[str, ...]] = {}
     sources: dict[str, str] = {}
@@ -55,9 +56,9 @@ def carry_over(
         j = int(np.argmax(sims[i]))
         if sims[i, j] < min_similarity:
             continue
-        donor, lines, ex = pool[j]
-        by_statement[s.id] = lines
-        sources[s.id] = donor.id
+        donor, twin, ex = pool[j]
+        by_statement[s.id] = ex.by_statement[twin.id]
+        sources[s.id] = donor
         noise.update(dict.fromkeys(ex.noise))
     log.info("%s: carried exemplars over for %d of %d statements", ladder.id, len(by_statement),
              len(ladder.statements))

@@ -23,7 +23,7 @@ from .scoring import Scored, Scorer
 if TYPE_CHECKING:
     from .llm import Assistant
 
-__all__ = ["STRONG_SCORE", "TOP_MATCHES", "Matcher"]
+__all__ = ["STRONG_SCORE", "TOP_MATCHES", "Matcher", "split_document"]
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,16 @@ class Matcher:
         self.embedder = embedder or get_embedder(
             self.settings.model, self.settings.backend, self.settings.model_cache_dir, tune=self.settings.tune
         )
-        self.exemplars = exemplars if exemplars is not None else load_exemplars(ladder)
+        # Statement id -> the shipped ladder its exemplars were borrowed from (matcher.carryover).
+        self.borrowed: dict[str, str] = {}
+        if exemplars is None:
+            exemplars = load_exemplars(ladder)
+            if not len(exemplars):
+                from .carryover import carry_over, shipped_donors
+
+                borrowed = carry_over(ladder, shipped_donors(exclude=ladder.id), self.embedder)
+                exemplars, self.borrowed = borrowed.exemplars, borrowed.sources
+        self.exemplars = exemplars
         entries = build_entries(ladder, self.exemplars)
         self.index = EvidenceIndex.build(entries, self.embedder, self.settings.cache_dir)
         self.scorer = Scorer(ladder, self.index)
@@ -87,33 +96,28 @@ class Matcher:
 
     @property
     def warnings(self) -> list[str]:
+        """What makes this ladder's results less trustworthy than the shipped ladders' (for the report)."""
+        n = len(self.ladder.statements)
         missing = [s for s in self.ladder.statements if not self.exemplars.by_statement.get(s.id)]
-        if not missing:
-            return []
-        if len(missing) == len(self.ladder.statements):
-            return [f"Ladder {self.ladder.id!r} has no evidence exemplars, so it is matched on statement "
-                    "text alone and less accurately. Treat its scores as rough; "
-                    "`evidence-matcher expand` can write exemplars for it."]
-        return [f"{len(missing)} statements of {self.ladder.id!r} have no evidence exemplars and are "
-                "matched less accurately."]
+        out = []
+        if self.borrowed:
+            donors = ", ".join(sorted(set(self.borrowed.values())))
+            out.append(f"Ladder {self.ladder.id!r} has no evidence exemplars of its own: {len(self.borrowed)} of its "
+                       f"{n} statements borrow those of the most similar statement of {donors}. It is matched "
+                       "less accurately than a shipped ladder; treat its scores as rough, or write exemplars "
+                       "for it with `evidence-matcher expand`.")
+        if missing and len(missing) == n:
+            out.append(f"Ladder {self.ladder.id!r} has no evidence exemplars, so it is matched on statement text "
+                       "alone and much less accurately. Treat its scores as rough; `evidence-matcher expand` can "
+                       "write exemplars for it.")
+        elif missing:
+            out.append(f"{len(missing)} statements of {self.ladder.id!r} have no evidence exemplars and are "
+                       "matched less accurately.")
+        return out
 
     def split(self, text: str) -> list[Unit]:
         """Split a document into units, enforcing the size and unit limits."""
-        size = len(text.encode("utf-8", errors="replace"))
-        if size > self.settings.max_bytes:
-            raise DocumentTooLarge(
-                f"The document is {size:,} bytes, over the {self.settings.max_bytes:,}-byte limit. "
-                "Split it, or raise MATCHER_MAX_BYTES."
-            )
-        from .brag import split_units
-
-        units = split_units(text)
-        if len(units) > self.settings.max_units:
-            raise DocumentTooLarge(
-                f"The document has {len(units):,} units, over the {self.settings.max_units:,}-unit limit. "
-                "Split it, or raise MATCHER_MAX_UNITS."
-            )
-        return units
+        return split_document(text, self.settings)
 
     def match(self, text: str) -> Report:
         """Split and match one document."""
@@ -207,10 +211,33 @@ class Matcher:
             "model": self.embedder.name,
             "backend": self.embedder.backend,
             "exemplars": len(self.exemplars),
+            "exemplars_borrowed": len(self.borrowed),
             "warnings": self.warnings,
         }
         lad = {"id": self.ladder.id, "title": self.ladder.title, "level": self.ladder.level}
         return Report(lad, tuple(unit_results), tuple(results), pillars, meta)
+
+
+def split_document(text: str, settings: Settings) -> list[Unit]:
+    """Split a document into units, refusing it past MATCHER_MAX_BYTES or MATCHER_MAX_UNITS.
+
+    A module function, so front ends can refuse a document before they load a model.
+    """
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > settings.max_bytes:
+        raise DocumentTooLarge(
+            f"The document is {size:,} bytes, over the {settings.max_bytes:,}-byte limit. "
+            "Split it, or raise MATCHER_MAX_BYTES."
+        )
+    from .brag import split_units
+
+    units = split_units(text)
+    if len(units) > settings.max_units:
+        raise DocumentTooLarge(
+            f"The document has {len(units):,} units, over the {settings.max_units:,}-unit limit. "
+            "Split it, or raise MATCHER_MAX_UNITS."
+        )
+    return units
 
 
 def _strength(evidence: list[tuple[str, float]]) -> str:

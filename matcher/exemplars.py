@@ -76,7 +76,7 @@ def parse_exemplars(text: str, ladder: Ladder, *, source: str = "<string>") -> E
     if missing and by_statement:
         log.warning("%s: no exemplars for %d statements of %s: %s", source, len(missing), ladder.id,
                     ", ".join(missing))
-    return ExemplarSet({k: tuple(v) for k, v in by_statement.items()}, tuple(noise), source)
+    return ExemplarSet({k: tuple(v) for k, v in by_statement.items() if v}, tuple(noise), source)
 
 
 def find_exemplar_file(ladder: Ladder) -> Path | None:

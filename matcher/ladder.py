@@ -739,8 +739,9 @@ def _load_candidate(path: Path) -> Ladder | None:
 def load_ladders(folder: str | Path | None = None, *, recursive: bool = True) -> list[Ladder]:
     """Every ladder in `folder` (default: the corpus), sorted by path.
 
-    Files that are clearly not ladders (README, LICENSE, `*.exemplars.md`, no title, binary) are
-    skipped with a warning; files that look like ladders but cannot be parsed raise LadderError.
+    Companions that sit beside ladders by design (README, LICENSE, `*.exemplars.md`) are skipped
+    quietly, other files that are clearly not ladders (no title, binary) with a warning; files
+    that look like ladders but cannot be parsed raise LadderError.
     """
     root = corpus_dir() if folder is None else Path(folder).expanduser()
     if not root.exists():

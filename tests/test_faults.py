@@ -194,8 +194,13 @@ def _inject(point: str, monkeypatch) -> None:
         monkeypatch.setattr(index_module.os, "replace", _fail(13, "Permission denied"))
 
 
-WRITE_FAULTS = ["cannot create the folder", "disk full writing FAISS", "disk full writing metadata", "fsync fails",
-                "rename fails"]
+WRITE_FAULTS = [
+    "cannot create the folder",
+    "disk full writing FAISS",
+    "disk full writing metadata",
+    "fsync fails",
+    "rename fails",
+]
 
 
 @pytest.mark.parametrize("point", WRITE_FAULTS)
@@ -283,8 +288,9 @@ def test_killed_mid_write_leaves_the_old_cache_or_the_new_one(point, shared, tmp
     spec.write_text(json.dumps([[e.kind, e.text, e.statement_id, e.pillar] for e in entries]))
     env = {k: v for k, v in os.environ.items() if k not in ("MATCHER_CACHE",)}
     env["MATCHER_TEST_CRASH_AT"] = point
-    proc = subprocess.run([sys.executable, "-c", CRASH_SCRIPT, str(cache), str(spec)], env=env, cwd=ROOT,
-                          capture_output=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASH_SCRIPT, str(cache), str(spec)], env=env, cwd=ROOT, capture_output=True, timeout=600
+    )
     assert proc.returncode == 86, proc.stderr.decode()[-2000:]  # killed at the hook, not failing before it
     after = _snapshot(folder)
     if point == "after-rename":  # the new cache is in place, complete and valid
@@ -296,6 +302,10 @@ def test_killed_mid_write_leaves_the_old_cache_or_the_new_one(point, shared, tmp
     with caplog.at_level(logging.WARNING):
         again = EvidenceIndex.build(entries, m.embedder, cache)
     assert bool(_warnings(caplog)) == (after == old), _warnings(caplog)
-    # (The other process batched these texts differently, so its int8 vectors may differ in the last bits.)
-    np.testing.assert_allclose(again.vectors, new.vectors, atol=2e-3)
+    if point == "after-rename":
+        # The other process's vectors, loaded as they are: int8 activations are quantised per batch,
+        # so they match this process's own encoding closely but not bit for bit.
+        assert np.min(np.sum(again.vectors * new.vectors, axis=1)) > 0.97
+    else:
+        np.testing.assert_array_equal(again.vectors, new.vectors)  # rebuilt here
     assert EvidenceIndex._load(folder, new.key, entries, m.embedder.dim) is not None

@@ -46,8 +46,10 @@ DOCUMENTS: dict[str, tuple[bytes, object]] = {
     "whitespace only": ("  \n\t\n \r\n\u00a0\u3000\n\x0b\x0c\n".encode(), []),
     "only headings": (b"# Brag\n\n## H1\n\n### Projects\n\nTeam\n===\n", []),
     "a single 1 MB line": (("Led " + "x" * MB).encode(), ["Led " + "x" * MB]),
-    "10 MB of text": (b"- Shipped a thing\n" * (10 * MB // 18),
-                      ("error", ["2,000,000-byte limit", "MATCHER_MAX_BYTES"])),
+    "10 MB of text": (
+        b"- Shipped a thing\n" * (10 * MB // 18),
+        ("error", ["2,000,000-byte limit", "MATCHER_MAX_BYTES"]),
+    ),
     "binary": (_binary(), ("error", ["binary"])),
     "invalid UTF-8": ("- Led the café launch\n".encode("latin-1"), ("error", ["not valid UTF-8"])),
     "UTF-16 with BOM": (DOC.encode("utf-16"), DOC_TEXTS),
@@ -63,8 +65,10 @@ DOCUMENTS: dict[str, tuple[bytes, object]] = {
         ["قمت بقيادة ترحيل نظام الفواتير", "\u202eLed the migration\u202c"],
     ),
     "emoji-only lines": ("🚀🚀🚀\n🎉\n- 👩\u200d💻👩\u200d💻\n✅ 🔥\n".encode(), []),
-    "100,000 one-character lines": (b"X\n" * 100_000, ("error", ["100,000 units", "5,000-unit limit",
-                                                                 "MATCHER_MAX_UNITS"])),
+    "100,000 one-character lines": (
+        b"X\n" * 100_000,
+        ("error", ["100,000 units", "5,000-unit limit", "MATCHER_MAX_UNITS"]),
+    ),
 }
 ROUTES = ["library", "cli-file", "cli-stdin"]
 
@@ -146,17 +150,25 @@ def test_control_characters_never_reach_the_terminal(shared_matcher, tmp_path, c
         assert not any(c in out for c in "\x1b\x07\x7f\u009b"), fmt
 
 
-@pytest.mark.parametrize(("case", "fragments"), [
-    ("10 MB of text", ["brag.md", "2,000,000-byte limit", "MATCHER_MAX_BYTES"]),
-    ("binary", ["brag.md", "binary"]),
-])
+@pytest.mark.parametrize(
+    ("case", "fragments"),
+    [
+        ("10 MB of text", ["brag.md", "2,000,000-byte limit", "MATCHER_MAX_BYTES"]),
+        ("binary", ["brag.md", "binary"]),
+    ],
+)
 def test_refused_document_as_a_real_process(case, fragments, tmp_path):
     """Refused before the model loads, so a real subprocess is cheap here."""
     path = tmp_path / "brag.md"
     path.write_bytes(DOCUMENTS[case][0])
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHER_")}
-    proc = subprocess.run([sys.executable, "-m", "matcher", "match", str(path), "--ladder", LADDER],
-                          capture_output=True, cwd=ROOT, env=env, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "matcher", "match", str(path), "--ladder", LADDER],
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
     err = proc.stderr.decode()
     assert proc.returncode == 1 and proc.stdout == b""
     assert err.startswith("Error: ") and "Traceback" not in err
@@ -236,8 +248,12 @@ def test_hostile_ladder_file(case, route, tmp_path, capsys):
         assert main(["match", str(doc), "--ladder", str(path)]) == 1
         message = capsys.readouterr().err
     else:  # the ladder is read before the model loads: a real process is cheap
-        proc = subprocess.run([sys.executable, "-m", "matcher", "match", str(doc), "--ladder", str(path)],
-                              capture_output=True, cwd=ROOT, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-m", "matcher", "match", str(doc), "--ladder", str(path)],
+            capture_output=True,
+            cwd=ROOT,
+            timeout=300,
+        )
         assert proc.returncode == 1 and proc.stdout == b""
         message = proc.stderr.decode()
     assert "Traceback" not in message
@@ -264,12 +280,17 @@ def test_duplicate_statements_are_kept_with_a_warning_naming_the_file(tmp_path, 
     path.write_text(GOOD + "- I ship things.\n- I **ship** things\n")
     with caplog.at_level(logging.WARNING, logger="matcher.ladder"):
         ladder = load_ladder(path)
-    assert [s.text for s in ladder.statements] == ["I ship things.", "I test things.", "I ship things.",
-                                                    "I **ship** things"]
+    assert [s.text for s in ladder.statements] == [
+        "I ship things.",
+        "I test things.",
+        "I ship things.",
+        "I **ship** things",
+    ]
     (warning,) = [r.getMessage() for r in caplog.records]
     assert warning.startswith(f"{path}: statement 'I ship things.' appears more than once")
-    proc = subprocess.run([sys.executable, "-m", "matcher", "ladders", str(tmp_path)],
-                          capture_output=True, cwd=ROOT, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "matcher", "ladders", str(tmp_path)], capture_output=True, cwd=ROOT, timeout=300
+    )
     err = proc.stderr.decode()
     assert proc.returncode == 0 and "good-engineer" in proc.stdout.decode()
     assert f"WARNING: {path}: statement 'I ship things.' appears more than once" in err

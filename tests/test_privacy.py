@@ -48,7 +48,10 @@ def test_match_opens_no_socket(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
     proc = subprocess.run(
         [sys.executable, "-c", GUARD, "match", str(doc), "--ladder", "lead-software-engineer", "-f", "json"],
-        capture_output=True, cwd=ROOT, env=env, timeout=900,
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        timeout=900,
     )
     err = proc.stderr.decode()
     assert proc.returncode == 0, err[-3000:]
@@ -65,7 +68,7 @@ LADDER = "lead-software-engineer"
 # Loaded as `sitecustomize` by a subprocess (PYTHONPATH), so the block is in place before anything
 # is imported; every attempt is appended to $EGRESS_LOG.
 SITECUSTOMIZE = textwrap.dedent(
-    '''
+    """
     import ipaddress, os, socket
 
     _LOG = os.environ["EGRESS_LOG"]
@@ -111,7 +114,7 @@ SITECUSTOMIZE = textwrap.dedent(
 
     socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
     socket.create_connection, socket.getaddrinfo = create_connection, getaddrinfo
-    '''
+    """
 )
 
 
@@ -146,10 +149,12 @@ def no_egress(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", lambda self, a: guard("connect", a, real_connect, self, a))
     monkeypatch.setattr(socket.socket, "connect_ex", lambda self, a: guard("connect_ex", a, real_connect_ex, self, a))
-    monkeypatch.setattr(socket, "create_connection",
-                        lambda a, *r, **k: guard("create_connection", a, real_create, a, *r, **k))
-    monkeypatch.setattr(socket, "getaddrinfo",
-                        lambda h, *r, **k: guard("getaddrinfo", (h,), real_getaddrinfo, h, *r, **k))
+    monkeypatch.setattr(
+        socket, "create_connection", lambda a, *r, **k: guard("create_connection", a, real_create, a, *r, **k)
+    )
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda h, *r, **k: guard("getaddrinfo", (h,), real_getaddrinfo, h, *r, **k)
+    )
     return attempts
 
 
@@ -158,8 +163,10 @@ def _marker() -> str:
 
 
 def _brag(marker: str) -> str:
-    return (f"- Led the {marker} billing migration to the new queue, with a rollback plan\n"
-            "- Wrote the incident review for the March outage\n")
+    return (
+        f"- Led the {marker} billing migration to the new queue, with a rollback plan\n"
+        "- Wrote the incident review for the March outage\n"
+    )
 
 
 def _files_holding(marker: str, roots: list[Path], since: float, skip: set[Path] = frozenset()) -> list[Path]:
@@ -208,15 +215,25 @@ def test_cli_in_a_real_process_works_offline_and_writes_nothing_pasted(tmp_path)
     cache = _linked_cache(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_", "MATCHER_"))}
     env.update(PYTHONPATH=str(site), EGRESS_LOG=str(log), MATCHER_CACHE=str(cache), TMPDIR=str(tmpdir))
-    proc = subprocess.run([sys.executable, "-m", "matcher", "match", "-", "--ladder", LADDER, "-f", "json"],
-                          input=doc.read_bytes(), capture_output=True, cwd=ROOT, env=env, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "matcher", "match", "-", "--ladder", LADDER, "-f", "json"],
+        input=doc.read_bytes(),
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr.decode()[-3000:]
     assert not log.exists(), log.read_text()
     units = json.loads(proc.stdout)["units"]
     assert len(units) == 2 and marker in units[0]["text"]
     # The guard is live in that process (not vacuous): a connection out is refused and logged.
-    check = subprocess.run([sys.executable, "-c", "import socket; socket.create_connection(('192.0.2.1', 80), 1)"],
-                           capture_output=True, env=env, timeout=60)
+    check = subprocess.run(
+        [sys.executable, "-c", "import socket; socket.create_connection(('192.0.2.1', 80), 1)"],
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
     assert check.returncode != 0 and "blocked by test" in check.stderr.decode()
     assert log.read_text().startswith("create_connection ('192.0.2.1', 80)")
     # It wrote its index cache, and nothing of the document, anywhere we can see.

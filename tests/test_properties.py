@@ -31,14 +31,64 @@ PROPS = settings(max_examples=150, deadline=None, derandomize=True, suppress_hea
 # C1 controls, bidi overrides, zero-width characters, private-use placeholders, emoji, RTL letters.
 _SPECIAL = [
     *"-*+#>|`~_[]()!?.:;,<>=/\\ \t0123456789aAzZé",
-    "\x00", "\x07", "\x1b", "\x7f", "\x9b", "\u202e", "\u200b", "\u200d", "\ufeff", "\ue000", "\ue001",
-    "🚀", "👩\u200d💻", "ق", "\u00a0", "\x85", "\u2028",
+    "\x00",
+    "\x07",
+    "\x1b",
+    "\x7f",
+    "\x9b",
+    "\u202e",
+    "\u200b",
+    "\u200d",
+    "\ufeff",
+    "\ue000",
+    "\ue001",
+    "🚀",
+    "👩\u200d💻",
+    "ق",
+    "\u00a0",
+    "\x85",
+    "\u2028",
 ]
 _FRAGMENTS = [
-    "- ", "* ", "1. ", "2) ", "- [x] ", "• ", "✅ ", "> ", "  ", "\t", "# ", "## ", "**", "__", "`", "```",
-    "~~~", "<!--", "-->", "<details>", "</details>", "| a | b |", "|---|---|", "[link](http://x.io)",
-    "![img](i.png)", "2025-07-07: ", "Mar 3 - ", "[10:42] ", "alice  10:42 AM", "e.g. ", "Led the ",
-    "migration. ", "Then it wrapped", "What did you do?", "Highlights:", "---", "===", "I ", "<script>",
+    "- ",
+    "* ",
+    "1. ",
+    "2) ",
+    "- [x] ",
+    "• ",
+    "✅ ",
+    "> ",
+    "  ",
+    "\t",
+    "# ",
+    "## ",
+    "**",
+    "__",
+    "`",
+    "```",
+    "~~~",
+    "<!--",
+    "-->",
+    "<details>",
+    "</details>",
+    "| a | b |",
+    "|---|---|",
+    "[link](http://x.io)",
+    "![img](i.png)",
+    "2025-07-07: ",
+    "Mar 3 - ",
+    "[10:42] ",
+    "alice  10:42 AM",
+    "e.g. ",
+    "Led the ",
+    "migration. ",
+    "Then it wrapped",
+    "What did you do?",
+    "Highlights:",
+    "---",
+    "===",
+    "I ",
+    "<script>",
 ]
 _piece = st.one_of(st.sampled_from(_FRAGMENTS), st.sampled_from(_SPECIAL), st.text(max_size=6))
 _line = st.lists(_piece, max_size=8).map("".join)
@@ -89,8 +139,9 @@ def test_splitter_units_point_at_their_source(doc: str) -> None:
 
 
 @PROPS
-@given(st.lists(st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=12), min_size=1,
-                max_size=30))
+@given(
+    st.lists(st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=12), min_size=1, max_size=30)
+)
 def test_every_bullet_is_one_unit_in_order(words: list[str]) -> None:
     doc = "\n".join(f"- Led {w} work" for w in words)
     units = split_units(doc)
@@ -132,17 +183,22 @@ def test_ladder_parser_with_a_title_raises_only_ladder_errors(text: str) -> None
 
 # Letters that cannot form Mac Roman mojibake (no lead character such as Ã or Œ): repair_mojibake
 # rightly turns "Œß" into "Χ", and no real ladder is written in mojibake on purpose.
-_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789éüñçøßåæابت中文",
-                min_size=1, max_size=10)
+_word = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789éüñçøßåæابت中文", min_size=1, max_size=10
+)
 _statement = st.lists(_word, min_size=1, max_size=8).map(lambda ws: "I " + " ".join(ws) + ".")
-_pillar_name = st.lists(_word, min_size=1, max_size=4).map(" ".join).filter(
-    lambda n: n.lower() not in ("example", "examples", "what success looks like"))
+_pillar_name = (
+    st.lists(_word, min_size=1, max_size=4)
+    .map(" ".join)
+    .filter(lambda n: n.lower() not in ("example", "examples", "what success looks like"))
+)
 
 
 @PROPS
 @given(
-    st.lists(st.tuples(_pillar_name, st.lists(_statement, min_size=1, max_size=6), st.booleans()),
-             min_size=1, max_size=5),
+    st.lists(
+        st.tuples(_pillar_name, st.lists(_statement, min_size=1, max_size=6), st.booleans()), min_size=1, max_size=5
+    ),
     st.sampled_from(["-", "*", "+", "1."]),
     st.sampled_from(["\n", "\r\n"]),
 )

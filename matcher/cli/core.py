@@ -18,27 +18,34 @@ def render(report, fmt: str) -> str:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from ..core import Matcher
+    from ..core import Matcher, split_document
     from ..ladder import load_ladder
 
-    # The endpoint is checked first, so a missing one fails before the model loads.
+    # Everything that can be refused is checked before the model loads: the LLM endpoint, the
+    # document and its limits, the ladder.
     assistant = assistant_from(args)
     settings = settings_from(args)
-    text = read_document(args.document, settings)
+    units = split_document(read_document(args.document, settings), settings)
     ladder = load_ladder(args.ladder)
     if assistant is None:
-        write_output(render(Matcher(ladder, settings=settings).match(text), args.format), args.output)
+        report = Matcher(ladder, settings=settings).match_units(units)
+        write_output(render(report, args.format), args.output)
         return 0
     with assistant:
         matcher = Matcher(ladder, settings=settings, llm=assistant)
-        write_output(render(matcher.match(text), args.format), args.output)
+        write_output(render(matcher.match_units(units), args.format), args.output)
     return 0
 
 
 def cmd_ladders(args: argparse.Namespace) -> int:
-    from ..ladder import load_ladders
+    from pathlib import Path
 
-    ladders = load_ladders(args.path) if args.path else load_ladders()
+    from ..ladder import load_ladder, load_ladders
+
+    if args.path and Path(args.path).is_file():
+        ladders = [load_ladder(args.path)]
+    else:
+        ladders = load_ladders(args.path) if args.path else load_ladders()
     if args.json:
         rows = [{"id": lad.id, "level": lad.level, "title": lad.title, "statements": len(lad.statements),
                  "path": str(lad.path or "")} for lad in ladders]
