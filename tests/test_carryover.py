@@ -34,11 +34,10 @@ def test_twins_borrow_and_strangers_do_not(staff):
     assert got.sources.get(stay) == "lead-software-engineer"
     assert got.sources.get(arch) == "lead-software-engineer"
     assert plants not in got.sources
+    donors = dict((lad.id, ex) for lad, ex in shipped_donors())
     lead = load_ladder("lead-software-engineer")
     twin = next(s for s in lead.statements if s.text.startswith("I stay informed"))
-    assert got.exemplars.by_statement[stay] == shipped_donors()[0][1].by_statement[twin.id] or got.exemplars.by_statement[
-        stay
-    ]
+    assert got.exemplars.by_statement[stay] == donors["lead-software-engineer"].by_statement[twin.id]
     assert len(got.exemplars.noise) >= 100
 
 
