@@ -70,7 +70,7 @@ class Matcher:
         self.exemplars = exemplars
         entries = build_entries(ladder, self.exemplars)
         self.index = EvidenceIndex.build(entries, self.embedder, self.settings.cache_dir)
-        self.scorer = Scorer(ladder, self.index)
+        self.scorer = Scorer(ladder, self.index, self.settings.cache_dir)
 
     @classmethod
     def from_ladder(

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from .head import Head, fit_head
 from .index import EvidenceIndex
 from .models import Ladder
 
@@ -30,9 +32,12 @@ MAX_EVIDENCES = 3
 # Head: the class probability at which a unit evidences a statement (maps to DECIDE), the L2
 # strength of the logistic regression, and how strong a second or third label must be relative to
 # the unit's best one. Chosen on the dev set (README, "Evaluation").
-HEAD_THRESHOLD = 0.20
+HEAD_THRESHOLD = 0.18
 HEAD_C = 4.0
-HEAD_RELATIVE = 0.3
+HEAD_RELATIVE = 0.5
+# A unit whose "no evidence" probability reaches NOISE_GATE evidences nothing, unless its best
+# statement is more probable than no evidence at all.
+NOISE_GATE = 0.2
 
 # Without exemplars: the cosine to the statement text that maps to DECIDE, and the cosine span
 # over which the score rises from DECIDE to 1. Chosen with a model fine-tuned without the ladder's
@@ -70,7 +75,7 @@ def _decide(raw: np.ndarray, threshold: float, relative: float) -> tuple[tuple[i
 class Scorer:
     """Scores units against one ladder's statements using its evidence index."""
 
-    def __init__(self, ladder: Ladder, index: EvidenceIndex) -> None:
+    def __init__(self, ladder: Ladder, index: EvidenceIndex, cache_dir: Path | None = None) -> None:
         self.ladder = ladder
         self.index = index
         ids = [s.id for s in ladder.statements]
@@ -82,11 +87,9 @@ class Scorer:
         self.has_exemplars = any(e.kind == "exemplar" for e in index.entries)
         with_exemplars = {e.statement_id for e in index.entries if e.kind == "exemplar"}
         self._bare = np.array([sid not in with_exemplars for sid in ids], dtype=bool)
-        self._head = self._fit_head() if self.has_exemplars else None
+        self._head = self._fit_head(cache_dir) if self.has_exemplars else None
 
-    def _fit_head(self):
-        from sklearn.linear_model import LogisticRegression
-
+    def _fit_head(self, cache_dir: Path | None) -> Head:
         noise_class = len(self._pos)
         X, y = [], []
         for e, v in zip(self.index.entries, self.index.vectors, strict=True):
@@ -96,12 +99,11 @@ class Scorer:
             elif e.kind == "noise":
                 X.append(v)
                 y.append(noise_class)
-        head = LogisticRegression(C=HEAD_C, max_iter=3000)
-        head.fit(np.array(X), np.array(y))
+        head = fit_head(np.array(X), np.array(y), HEAD_C, cache_dir=cache_dir, index_key=self.index.key)
         # Map the head's class order back to statement order (a class can only be absent if a
         # statement has neither text nor exemplars, which the parser does not produce).
-        self._cols = [int(np.where(head.classes_ == i)[0][0]) if i in head.classes_ else -1
-                      for i in range(len(self._pos))]
+        self._cols = [head.column(i) for i in range(len(self._pos))]
+        self._noise_col = head.column(noise_class)
         return head
 
     def score(self, unit_vecs: np.ndarray) -> Scored:
@@ -113,13 +115,16 @@ class Scorer:
         proba = self._head.predict_proba(unit_vecs)
         raw = np.stack([proba[:, c] if c >= 0 else np.zeros(len(unit_vecs)) for c in self._cols], axis=1)
         scores = _calibrate(raw, HEAD_THRESHOLD)
+        noise = proba[:, self._noise_col] if self._noise_col >= 0 else np.zeros(len(unit_vecs))
+        gated = (noise >= NOISE_GATE) & (raw.max(axis=1) < noise)
+        raw = np.where(gated[:, None], 0.0, raw)
         if not self._bare.any():
             return Scored(scores, _decide(raw, HEAD_THRESHOLD, HEAD_RELATIVE))
         # Statements without exemplars have one training point each, so the head all but never picks
         # them: they are scored on statement text instead, and decided on the common calibrated scale.
         cosine = self._cosine(unit_vecs).scores
         scores[:, self._bare] = np.maximum(scores[:, self._bare], cosine[:, self._bare])
-        return Scored(scores, _decide(scores, DECIDE, HEAD_RELATIVE))
+        return Scored(scores, _decide(np.where(gated[:, None], 0.0, scores), DECIDE, HEAD_RELATIVE))
 
     def _cosine(self, unit_vecs: np.ndarray) -> Scored:
         sims = self.index.similarities(unit_vecs)[:, self._stmt_rows]

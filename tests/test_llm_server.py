@@ -488,3 +488,28 @@ def test_llm_log_has_every_request_and_response(lse, llm_server, tmp_path):
                 if json.loads(r["request"]["messages"][1]["content"].split("\n", 1)[1])["accomplishment"] == u["text"]
             ]
             assert len(text_in) == 1
+
+
+def test_only_the_configured_endpoint_is_contacted(lse, llm_server, monkeypatch):
+    """With an LLM configured, every connection the matcher opens goes to that endpoint, nowhere else."""
+    from urllib.parse import urlparse
+
+    from matcher import Matcher
+
+    target = urlparse(llm_server)
+    contacted: list[tuple] = []
+    real_connect = socket.socket.connect
+
+    def recording_connect(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            contacted.append(tuple(address[:2]))
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", recording_connect)
+    with Assistant(llm_config(llm_server), judge=True, explain=True) as assistant:
+        m = Matcher(lse.ladder, embedder=lse.embedder, settings=lse.settings, exemplars=lse.exemplars, llm=assistant)
+        report = m.match(DOC)
+    assert_judge_really_ran(report)
+    assert contacted, "the judge made no connection at all"
+    assert {port for _, port in contacted} == {target.port}
+    assert {host for host, _ in contacted} <= {"127.0.0.1", "::1", target.hostname}
