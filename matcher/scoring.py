@@ -124,7 +124,9 @@ class Scorer:
         # them: they are scored on statement text instead, and decided on the common calibrated scale.
         cosine = self._cosine(unit_vecs).scores
         scores[:, self._bare] = np.maximum(scores[:, self._bare], cosine[:, self._bare])
-        return Scored(scores, _decide(np.where(gated[:, None], 0.0, scores), DECIDE, HEAD_RELATIVE))
+        # The gate speaks only for the statements the head knows; bare ones stand on their text.
+        gate = gated[:, None] & ~self._bare[None, :]
+        return Scored(scores, _decide(np.where(gate, 0.0, scores), DECIDE, HEAD_RELATIVE))
 
     def _cosine(self, unit_vecs: np.ndarray) -> Scored:
         sims = self.index.similarities(unit_vecs)[:, self._stmt_rows]
