@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matcher import brag
+from matcher.brag import split as brag
 from matcher.brag import split_sentences, split_units
 from matcher.models import Unit
 from matcher.text import clean_text, collapse_ws, reduce_markdown
@@ -577,7 +577,7 @@ def test_falls_back_to_lines_on_internal_error(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(brag, "_split", broken)
-    with caplog.at_level(logging.ERROR, logger="matcher.brag"):
+    with caplog.at_level(logging.ERROR, logger="matcher.brag.split"):
         units = split_units("# H\n- **A**\n\nB\n")
     assert [(u.id, u.text, u.line) for u in units] == [
         ("u1", "# H", 1),

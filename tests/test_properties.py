@@ -16,7 +16,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matcher import brag
+from matcher.brag import split as brag
 from matcher.brag import split_units
 from matcher.errors import LadderError
 from matcher.ladder import parse_ladder

@@ -7,14 +7,12 @@ closest to the statement (by embedded score), so the advice builds on work they 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..report import Report, StatementResult
 from ..text import reduce_markdown
 from .client import LLMClient
-from .explain import parse_text
-from .judge import Counts
+from .explain import annotate_statements, parse_text
 from .prompts import COACH_CHARS, coach_request
 
 if TYPE_CHECKING:
@@ -55,21 +53,12 @@ def coach_report(report: Report, matcher: Matcher | None, client: LLMClient) -> 
     """Each uncovered statement gets `coaching: {source, text}`; failures leave it out."""
     todo = [s for s in report.statements if s.strength == "none"]
 
-    def one(s: StatementResult) -> str:
+    def ask(s: StatementResult) -> str:
         req = coach_request(reduce_markdown(s.text), s.pillar, _examples(matcher, s.id), related_units(report, s.id))
         reply = client.chat_json(req.messages, req.schema, name=req.name, max_tokens=req.max_tokens, kind="coach")
         return parse_text(reply.data, COACH_CHARS)
 
-    results = dict(zip((s.id for s in todo), client.map(one, todo), strict=True))
-    counts = Counts(len(todo))
-    statements = []
-    for s in report.statements:
-        res = results.get(s.id)
-        if isinstance(res, str):
-            counts.ok()
-            statements.append(replace(s, extra={**s.extra, "coaching": {"source": "llm", "text": res}}))
-        else:
-            if res is not None:
-                counts.fail(res)
-            statements.append(s)
-    return replace(report, statements=tuple(statements)), counts.as_dict()
+    def field(_s: StatementResult, text: str) -> tuple[str, dict[str, Any]]:
+        return "coaching", {"source": "llm", "text": text}
+
+    return annotate_statements(report, todo, ask, field, client)
