@@ -32,8 +32,9 @@ TOP_MATCHES = 5
 # two or more evidencing units make it strong regardless.
 STRONG_SCORE = 0.85
 STRONG_UNITS = 2
-# Units per encoder call in match_many: big enough to batch well, small enough to stream.
-STREAM_CHUNK = 256
+# Units per encoder call in match_many: big enough that length-sorted batches pad little (the bench
+# measured 0.81x of the raw encoder at 256, 0.96x at 1024), small enough to stream.
+STREAM_CHUNK = 1024
 
 
 class Matcher:

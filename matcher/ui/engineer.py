@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ..config import Settings
 from ..models import Ladder
 from ..report import Report
-from .resources import analyse, app_settings
+from .resources import analyse, app_settings, assist
 from .safe import md_escape
 from .views import (
     coverage_chart,
+    judge_table,
+    llm_notes_table,
+    llm_summary,
     pillar_examples,
     statement_table,
     statement_text,
@@ -20,10 +24,12 @@ from .views import (
 from .widgets import (
     Document,
     Download,
+    LLMChoice,
     document_input,
     download_row,
     guarded,
     ladder_picker,
+    llm_settings,
     show_warnings,
 )
 
@@ -41,18 +47,38 @@ def render() -> None:
     settings = guarded(app_settings)
     if settings is None:
         return
+    llm = llm_settings(PREFIX)
     ladder = ladder_picker(PREFIX)
     doc = document_input(PREFIX, settings)
     if ladder is None or doc is None:
         return
     report = _match(doc, ladder)
-    if report is not None:
-        render_report(report, ladder)
+    if report is None:
+        return
+    if llm is not None:
+        report = _assist(report, ladder, llm, settings)
+    render_report(report, ladder)
 
 
 def _match(doc: Document, ladder: Ladder) -> Report | None:
     with st.spinner("Matching your document against the ladder…"):
         return guarded(analyse, doc.text, ladder)
+
+
+def _assist(report: Report, ladder: Ladder, llm: LLMChoice, settings: Settings) -> Report:
+    """The report with the LLM's additions; on an LLM error, the embedded report (the error shown)."""
+    with st.spinner("Asking the LLM…"):
+        augmented = guarded(
+            assist,
+            report,
+            ladder,
+            llm.config,
+            judge=llm.judge,
+            explain=llm.explain,
+            coach=llm.coach,
+            settings=settings,
+        )
+    return report if augmented is None else augmented
 
 
 def downloads(report: Report) -> list[Download]:
@@ -71,6 +97,8 @@ def render_report(report: Report, ladder: Ladder) -> None:
         st.info("No accomplishments found in this document: add bullets, dated lines or sentences.")
         return
     _summary(report)
+    if summary := llm_summary(report.meta):
+        st.caption(summary)
     download_row(downloads(report), key=f"{PREFIX}_dl")
     by_statement, by_line, nothing = st.tabs(
         [
@@ -114,6 +142,9 @@ def _pillar_section(report: Report, ladder: Ladder, pillar: str, emoji: str) -> 
     st.subheader(f"{md_escape(emoji)} {md_escape(pillar)}".strip(), divider="gray")
     st.caption(f"{cov.covered} of {cov.total} statements evidenced")
     st.table(statement_table(report, pillar), hide_index=True, border="horizontal")
+    notes = llm_notes_table(report, pillar)
+    if not notes.empty:
+        st.table(notes, hide_index=True, border="horizontal")
     uncovered = [s for s in report.statements if s.pillar == pillar and s.strength == "none"]
     if uncovered:
         _ideas(ladder, pillar, [statement_text(s) for s in uncovered])
@@ -139,7 +170,15 @@ def _units_section(report: Report) -> None:
     st.caption("Each line of your document and the statements it evidences (with their scores).")
     if len(report.units) <= TABLE_MAX_UNITS:
         st.table(units_table(report), hide_index=True, border="horizontal")
-        return
+    else:
+        _units_grid(report)
+    judged = judge_table(report)
+    if not judged.empty:
+        st.markdown("**:material/smart_toy: What the LLM judge said** (lines it was asked about)")
+        st.table(judged, hide_index=True, border="horizontal")
+
+
+def _units_grid(report: Report) -> None:
     st.dataframe(
         units_frame(report),
         hide_index=True,

@@ -33,16 +33,19 @@ if TYPE_CHECKING:
 
     from ..core import Matcher
     from ..embed import Embedder
+    from ..llm import LLMConfig
     from ..report import Report
 
 __all__ = [
     "analyse",
     "app_settings",
+    "assist",
     "corpus_ladders",
     "default_ladder_folder",
     "folder_ladders",
     "get_matcher",
     "ladder_key",
+    "llm_config",
     "read_ladder_upload",
     "read_upload",
     "upload_limit_mb",
@@ -162,6 +165,43 @@ def analyse(text: str, ladder: Ladder, settings: Settings | None = None) -> Repo
     """Match `text` against `ladder`; the same text and ladder again is served from the cache."""
     matcher = get_matcher(ladder, settings)
     return _analyse(text, ladder_key(ladder) + "|" + repr(matcher.settings), matcher)
+
+
+# -- LLM assistance ------------------------------------------------------------------------
+
+
+def llm_config(base_url: str = "", model: str = "", api_key: str = "") -> LLMConfig | None:
+    """The LLM endpoint: what the user entered for their session, over MATCHER_LLM_*; None if none.
+
+    Read per run, like the settings, so a bad value shows as an error. Nothing is stored here.
+    """
+    from ..llm import LLMConfig
+
+    return LLMConfig.from_env(
+        base_url=base_url.strip() or None, model=model.strip() or None, api_key=api_key.strip() or None
+    )
+
+
+def assist(
+    report: Report,
+    ladder: Ladder,
+    config: LLMConfig,
+    *,
+    judge: bool,
+    explain: bool,
+    coach: bool,
+    settings: Settings | None = None,
+) -> Report:
+    """`report` with the chosen LLM capabilities applied (one Assistant per analysis, then closed).
+
+    Not cached: a rerun asks again, so an endpoint that was down gets a fresh try. LLM failures
+    fall back to the embedded result inside the Assistant and show as report warnings.
+    """
+    from ..llm import Assistant
+
+    matcher = get_matcher(ladder, settings)
+    with Assistant(config, judge=judge, explain=explain, coach=coach) as assistant:
+        return assistant.augment(report, matcher)
 
 
 # -- documents -------------------------------------------------------------------------------

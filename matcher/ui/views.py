@@ -9,6 +9,7 @@ Every piece of ladder or document text in a `*_table` cell goes through `md_esca
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -30,6 +31,9 @@ __all__ = [
     "coverage_chart",
     "escaped",
     "evidence",
+    "judge_table",
+    "llm_notes_table",
+    "llm_summary",
     "pillar_examples",
     "pillar_frame",
     "statement_frame",
@@ -302,3 +306,72 @@ def pillar_examples(ladder: Ladder, pillar: str, limit: int = 6) -> list[str]:
             examples = own_examples(p) or p.examples
             return [e.display for e in examples[:limit]]
     return []
+
+
+# -- LLM assistance --------------------------------------------------------------------------
+
+LLM_NOTE_COLUMNS = ["Statement", "Why it counts (LLM)", "Evidence to collect (LLM)"]
+JUDGE_COLUMNS = ["Line", "Accomplishment", "The judge accepted", "Reason (LLM)"]
+
+
+def llm_text(extra: dict[str, Any], key: str) -> str:
+    """The text of an LLM addition (`explanation`, `coaching`, or the `judge` reason); '' if none."""
+    value = extra.get(key)
+    if not isinstance(value, dict):
+        return ""
+    return str(value.get("text") or value.get("reason") or "")
+
+
+def llm_notes_table(report: Report, pillar: str) -> pd.DataFrame:
+    """A pillar's statements that carry LLM text (explanation or coaching), as escaped cells."""
+    rows = []
+    for s in report.statements:
+        why, collect = llm_text(s.extra, "explanation"), llm_text(s.extra, "coaching")
+        if s.pillar == pillar and (why or collect):
+            rows.append(
+                {
+                    "Statement": md_escape(short(statement_text(s), 140)),
+                    "Why it counts (LLM)": md_escape(why),
+                    "Evidence to collect (LLM)": md_escape(collect),
+                }
+            )
+    return pd.DataFrame(rows, columns=LLM_NOTE_COLUMNS)
+
+
+def judge_table(report: Report) -> pd.DataFrame:
+    """The units the LLM judged: what it accepted and its one-sentence reason, as escaped cells."""
+    names = {s.id: md_escape(short(statement_text(s), 120)) for s in report.statements}
+    rows = []
+    for u in report.units:
+        judge = u.extra.get("judge")
+        if not isinstance(judge, dict):
+            continue
+        accepted = [names.get(str(sid), md_escape(str(sid))) for sid in judge.get("evidences") or []]
+        rows.append(
+            {
+                "Line": str(u.line),
+                "Accomplishment": md_escape(u.text),
+                "The judge accepted": "  \n".join(accepted) or "*— nothing*",
+                "Reason (LLM)": md_escape(llm_text(u.extra, "judge")),
+            }
+        )
+    return pd.DataFrame(rows, columns=JUDGE_COLUMNS)
+
+
+_WHAT = {"judge": "lines judged", "explain": "statements explained", "coach": "statements coached"}
+
+
+def llm_summary(meta: dict[str, Any]) -> str:
+    """What the LLM did for a report (from `meta["llm"]`), as escaped Markdown; '' if it did nothing."""
+    info = meta.get("llm")
+    if not isinstance(info, dict):
+        return ""
+    parts = []
+    for name in info.get("capabilities") or []:
+        counts = info.get(name)
+        if isinstance(counts, dict) and name in _WHAT:
+            done, asked = counts.get("succeeded", 0), counts.get("requested", 0)
+            parts.append(f"{done} of {asked} {_WHAT[name]}")
+    model = info.get("model") or "unknown model"
+    head = f"LLM assistance ({info.get('endpoint', '')}, {model})"
+    return md_escape(f"{head}: {', '.join(parts) or 'nothing asked'}.")

@@ -4,24 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlparse
 
 import streamlit as st
 
 from ..config import Settings
 from ..errors import MatcherError
 from ..models import Ladder
-from .resources import corpus_ladders, read_ladder_upload, read_upload, upload_limit_mb
+from .resources import corpus_ladders, llm_config, read_ladder_upload, read_upload, upload_limit_mb
 from .safe import md_escape
+
+if TYPE_CHECKING:
+    from ..llm import LLMConfig
 
 __all__ = [
     "Document",
     "Download",
+    "LLMChoice",
     "document_input",
     "download_row",
     "guarded",
     "ladder_label",
     "ladder_picker",
+    "llm_settings",
     "show_error",
     "show_warnings",
 ]
@@ -157,3 +163,79 @@ def download_row(downloads: Iterable[Download], key: str) -> None:
                 on_click="ignore",
                 icon=":material/download:",
             )
+
+
+# -- LLM assistance ----------------------------------------------------------------------------
+
+LLM_SWITCHES = (
+    ("judge", "Judge borderline matches", "A second opinion from the LLM on each line's borderline statements."),
+    ("explain", "Explain evidenced statements", "A short reason why each evidenced statement counts."),
+    ("coach", "Coach uncovered statements", "A concrete idea of evidence to collect for each uncovered statement."),
+)
+
+
+@dataclass(frozen=True)
+class LLMChoice:
+    """The endpoint and the capabilities the user switched on (at least one)."""
+
+    config: LLMConfig
+    judge: bool
+    explain: bool
+    coach: bool
+
+
+def endpoint_label(url: str) -> str:
+    """An endpoint as shown to users: scheme, host, port and path, never a user:password part."""
+    parts = urlparse(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
+
+
+def llm_settings(prefix: str) -> LLMChoice | None:
+    """The sidebar's LLM settings; None unless an endpoint is configured and a switch is on.
+
+    What the user enters lives in their session's widget state only (never on disk, never in the
+    report); MATCHER_LLM_* variables are the default, and the API key is never shown back.
+    """
+    with st.sidebar.expander("LLM assistance (optional)", icon=":material/smart_toy:"):
+        st.caption(
+            "Off by default. With an OpenAI-compatible endpoint (Ollama, llama.cpp, vLLM or a hosted "
+            "API), an LLM can judge, explain and coach. Nothing leaves this machine unless you "
+            "configure one and switch something on."
+        )
+        base_url = st.text_input(
+            "Base URL",
+            key=f"{prefix}_llm_base_url",
+            placeholder="http://127.0.0.1:11434/v1",
+            help="For this session only; leave empty to use MATCHER_LLM_BASE_URL.",
+        )
+        model = st.text_input(
+            "Model",
+            key=f"{prefix}_llm_model",
+            placeholder="the server's first model",
+            help="For this session only; leave empty to use MATCHER_LLM_MODEL or the server's first model.",
+        )
+        api_key = st.text_input(
+            "API key",
+            type="password",
+            key=f"{prefix}_llm_api_key",
+            help="Kept in memory for this session only; local servers need none.",
+        )
+        config = guarded(llm_config, base_url, model, api_key)
+        if config is None:
+            st.info(
+                "No LLM endpoint configured: set MATCHER_LLM_BASE_URL or enter a base URL above.",
+                icon=":material/cloud_off:",
+            )
+        else:
+            source = "entered for this session" if base_url.strip() else "from MATCHER_LLM_BASE_URL"
+            model_name = config.model or "the server's first model"
+            where = md_escape(endpoint_label(config.base_url))
+            st.caption(f"Endpoint {where} ({source}), model {md_escape(model_name)}.")
+        on = {
+            name: st.checkbox(label, key=f"{prefix}_llm_{name}", disabled=config is None, help=help_text)
+            for name, label, help_text in LLM_SWITCHES
+        }
+    if config is None or not any(on.values()):
+        return None
+    return LLMChoice(config, **on)
