@@ -152,12 +152,9 @@ _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])")
 
 
-def _protect_code(text: str, codes: list[str]) -> str:
-    """Replace inline code spans by placeholders, appending their contents to `codes`.
-
-    A backtick run opens a span that closes at the next run of the same length on the same line
-    (a linear scan: a regex with a lazy body rescans the line for every unmatched opener).
-    """
+def backtick_runs(text: str) -> tuple[list[tuple[int, int]], list[int]]:
+    """The spans of the backtick runs in `text`, and for each the index of the next run of the same
+    length (-1 if none): where an inline code span opened by that run closes. Linear time."""
     runs = [m.span() for m in _BACKTICKS.finditer(text)]
     next_same = [-1] * len(runs)
     last: dict[int, int] = {}
@@ -165,6 +162,16 @@ def _protect_code(text: str, codes: list[str]) -> str:
         size = runs[k][1] - runs[k][0]
         next_same[k] = last.get(size, -1)
         last[size] = k
+    return runs, next_same
+
+
+def _protect_code(text: str, codes: list[str]) -> str:
+    """Replace inline code spans by placeholders, appending their contents to `codes`.
+
+    A backtick run opens a span that closes at the next run of the same length on the same line
+    (a linear scan: a regex with a lazy body rescans the line for every unmatched opener).
+    """
+    runs, next_same = backtick_runs(text)
     breaks = [m.start() for m in _NEWLINE.finditer(text)]
     out: list[str] = []
     pos = k = 0

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..text import backtick_runs
 from .vocab import (
     _ABBREVIATIONS,
-    _BACKTICKS,
     _BEFORE_NUMBER,
     _CLOSERS,
     _DOTTED,
@@ -17,13 +17,7 @@ from .vocab import (
 
 def _code_spans(text: str) -> list[tuple[int, int]]:
     """Inline code spans: a backtick run closes at the next run of the same length."""
-    runs = [m.span() for m in _BACKTICKS.finditer(text)]
-    next_same = [-1] * len(runs)
-    last: dict[int, int] = {}
-    for k in range(len(runs) - 1, -1, -1):
-        size = runs[k][1] - runs[k][0]
-        next_same[k] = last.get(size, -1)
-        last[size] = k
+    runs, next_same = backtick_runs(text)
     spans: list[tuple[int, int]] = []
     k = 0
     while k < len(runs):

@@ -128,7 +128,6 @@ _DIGIT = re.compile(r"\d")
 # Every rule of reduce_markdown needs one of these: text without them only needs its whitespace
 # collapsed. The private-use pair is reduce_markdown's code placeholder; it cannot take it as input.
 _MARKDOWN_CHARS = re.compile(r"[`\\\[<*_~" + "\ue000\ue001]")
-_BACKTICKS = re.compile(r"`+")
 _FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
 
 
