@@ -308,10 +308,7 @@ class LLMClient:
             raise LLMRefused(self._status_text(exc)) from None
         except openai.APITimeoutError:
             self._audit_write(record, start, error="timeout")
-            raise _Retryable(
-                f"The LLM endpoint at {self.config.base_url} did not answer within "
-                f"{self.config.timeout:g} s (MATCHER_LLM_TIMEOUT / --llm-timeout)."
-            ) from None
+            raise _Retryable(self._timeout_text()) from None
         except openai.APIConnectionError as exc:
             self._audit_write(record, start, error=f"connection error: {_cause(exc)}")
             raise _Retryable(
@@ -328,6 +325,10 @@ class LLMClient:
     def _audit_write(self, record: dict[str, Any], start: float, **fields: Any) -> None:
         if self._audit is not None:
             self._audit.write({**record, **fields, "elapsed_ms": round((time.monotonic() - start) * 1000)})
+
+    def _timeout_text(self) -> str:
+        return (f"The LLM endpoint at {self.config.base_url} did not answer within "
+                f"{self.config.timeout:g} s (MATCHER_LLM_TIMEOUT / --llm-timeout).")
 
     def _status_text(self, exc: Any) -> str:
         url = self.config.base_url
@@ -378,10 +379,7 @@ class LLMClient:
             raise LLMRefused(f"{self._status_text(exc)} Set {ENV_MODEL} or --llm-model.") from None
         except openai.APITimeoutError:  # before APIConnectionError, its base class
             self._audit_write(record, start, error="timeout")
-            raise LLMUnavailable(
-                f"The LLM endpoint at {self.config.base_url} did not answer within "
-                f"{self.config.timeout:g} s (MATCHER_LLM_TIMEOUT / --llm-timeout)."
-            ) from None
+            raise LLMUnavailable(self._timeout_text()) from None
         except openai.APIConnectionError as exc:
             self._audit_write(record, start, error=f"connection error: {_cause(exc)}")
             msg = (
