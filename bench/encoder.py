@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.encoder --n 200        # smoke size
 
 Both backends encode the same distinct sentences (8-60 words: brag-document lines from corpus/,
-topped up with generated ones) in batches of 64 with the same number of threads, in one process,
+topped up with generated ones) with the same number of cores (torch in batches of 64, ONNX one
+sentence per run on one single-threaded session per core), in one process,
 alternating rounds so that load from other processes hits both alike. Reports sentences/s (best
 round), the ONNX/torch ratio, the cosine between the two embeddings of each sentence, and how often
 both pick the same nearest of 50 reference ladder statements.
@@ -184,7 +185,8 @@ def measure(embedders: dict[str, Embedder], texts: list[str], rounds: int) -> di
 
 def parity(onnx: Embedder, torch_emb: Embedder, texts: list[str], refs: list[str]) -> dict:
     """Per-sentence cosine between backends, agreement on the nearest reference statement, and
-    how much an int8 embedding depends on its batch-mates (activations are quantised per batch)."""
+    whether an int8 embedding depends on what else is encoded with it (it must not: each sentence
+    runs alone)."""
     t_vecs, o_vecs = torch_emb.encode(texts), onnx.encode(texts)
     t_sims, o_sims = t_vecs @ torch_emb.encode(refs).T, o_vecs @ onnx.encode(refs).T
     same = t_sims.argmax(axis=1) == o_sims.argmax(axis=1)
@@ -223,7 +225,7 @@ def report(runs: dict[str, dict[str, list[float]]], par: dict, n_refs: int) -> N
         f"same top-1 of {n_refs} references: {par['top1']:.1%} "
         f"({par['top1_clear']:.1%} where torch's top-1 leads by >= 0.02, "
         f"{par['clear_share']:.0%} of sentences)\n"
-        f"int8 embedding alone vs in its batch: mean cosine {par['alone_vs_batch']:.4f}"
+        f"int8 embedding alone vs among others: mean cosine {par['alone_vs_batch']:.4f}"
     )
 
 

@@ -31,15 +31,16 @@ class Size:
     cold_runs: int
     shared_limit: int | None
     scale_n: int
+    resolution_seeds: int
     shipped_build: bool = True
 
 
 SIZES = {
     "full": Size(encoder_n=1000, rounds=2, latency_runs={20: 30, 100: 10}, cold_runs=3, shared_limit=None,
-                 scale_n=10_000),
+                 scale_n=10_000, resolution_seeds=8),
     # The shipped corpus' index build (all of its exemplars) is left to the full run.
     "smoke": Size(encoder_n=96, rounds=1, latency_runs={20: 3, 100: 1}, cold_runs=1, shared_limit=3,
-                  scale_n=24, shipped_build=False),
+                  scale_n=24, resolution_seeds=1, shipped_build=False),
 }
 
 
@@ -69,11 +70,13 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
 def report(r: dict[str, Any]) -> str:
     m, enc, pipe, lat, cold, build, sc, acc = (r[k] for k in ("machine", "encoder", "pipeline", "latency",
                                                                "cold_start", "index_build", "scale", "accuracy"))
+    res = r["resolution"]
     lines = [
         f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, load average {m['load_avg']} at start, "
         f"{r['load_avg_end']} at end; size {r['size']}; {r['seconds']:.0f} s in all",
         "",
-        f"encoder ({enc['n']} distinct sentences, batch {enc['batch']}, {enc['threads']} threads):",
+        f"encoder ({enc['n']} distinct sentences, {enc['threads']} cores; torch in batches of {enc['batch']}, "
+        f"ONNX one unpadded sentence per run on {enc['threads']} single-threaded sessions):",
         f"  torch {enc['torch']:.1f}/s   onnx-int8 {enc['onnx']:.1f}/s   ratio {enc['ratio']:.2f}x",
         f"pipeline ({pipe['units']} distinct units in {pipe['docs']} documents, backend {pipe['backend']}):",
         f"  raw encoder {pipe['raw']:.1f} units/s   match_many {pipe['match_many']:.1f} units/s   "
@@ -96,6 +99,9 @@ def report(r: dict[str, Any]) -> str:
         "accuracy guard (dev eval, own split): "
         + "; ".join(f"{b} unit F1 {a['unit_f1']:.4f} (P {a['unit_p']:.3f} R {a['unit_r']:.3f}, doc F1 "
                     f"{a['doc_f1']:.3f})" for b, a in acc.items()),
+        f"  eval resolution: torch vectors plus random noise to cosine {res['perturbed_cosine']:.4f} (ONNX vs torch: "
+        f"{res['onnx_torch_cosine']:.4f}), {res['seeds']} seeds: unit F1 {res['f1_mean']:.4f} +- {res['f1_sd']:.4f} "
+        f"(range {res['f1_min']:.4f}-{res['f1_max']:.4f})",
         "",
         "targets:",
         *(f"  {'PASS' if ok else 'FAIL'}  {name}: {value}" for name, value, ok in r["targets"]),
@@ -115,6 +121,7 @@ def run(size: str) -> dict[str, Any]:
         "index_build": lambda: coldstart.index_builds(shipped=s.shipped_build, limit=s.shared_limit),
         "scale": lambda: scale.run_subprocess(s.scale_n),
         "accuracy": accuracy.accuracy,
+        "resolution": lambda: accuracy.resolution(s.resolution_seeds),
     }
     for name, phase in phases.items():
         out[name] = phase()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -12,7 +13,7 @@ import numpy as np
 
 from .config import Settings
 from .embed import Embedder, get_embedder
-from .errors import DocumentError, DocumentTooLarge
+from .errors import DocumentError, DocumentTooLarge, ModelError
 from .exemplars import ExemplarSet, load_exemplars
 from .index import EvidenceIndex, build_entries
 from .ladder import load_ladder
@@ -115,6 +116,18 @@ class Matcher:
             out.append(f"{len(missing)} statements of {self.ladder.id!r} have no evidence exemplars and are "
                        "matched less accurately.")
         return out
+
+    def using(self, embedder: Embedder) -> Matcher:
+        """This matcher (same ladder, index and scorer) encoding documents with `embedder`, which
+        must produce the same vectors: e.g. the same model behind another line cache."""
+        if embedder.fingerprint != self.embedder.fingerprint:
+            raise ModelError(
+                f"Matcher.using() needs the model the index was built with ({self.embedder.fingerprint}), "
+                f"not {embedder.fingerprint}; build a new Matcher for another model."
+            )
+        view = copy.copy(self)
+        view.embedder = embedder
+        return view
 
     def split(self, text: str) -> list[Unit]:
         """Split a document into units, enforcing the size and unit limits."""

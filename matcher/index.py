@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 INDEX_FORMAT = 2
 
 KINDS = ("statement", "example", "exemplar", "noise")
+# A hidden temp folder this old is debris of a killed write (a live one exists for seconds).
+STALE_WRITE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,23 @@ def _crash_point(name: str) -> None:
     """
     if os.environ.get("MATCHER_TEST_CRASH_AT") == name:
         os._exit(86)
+
+
+def _remove_stale_writes(index_dir: Path) -> None:
+    """Delete the temp and moved-aside folders (`.<key>.*`) that killed writes left behind."""
+    try:
+        hidden = [p for p in index_dir.iterdir() if p.name.startswith(".") and p.is_dir()]
+    except OSError:  # no index folder yet, or unreadable: nothing to tidy
+        return
+    cutoff = time.time() - STALE_WRITE_SECONDS
+    for path in hidden:
+        try:
+            stale = path.stat().st_mtime < cutoff
+        except OSError:
+            continue
+        if stale:
+            log.info("removing %s, left by an interrupted index write", path)
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -124,6 +144,7 @@ class EvidenceIndex:
         key = _cache_key(entries, embedder)
         folder = cache_dir / "index" / key if cache_dir else None
         if folder is not None:
+            _remove_stale_writes(folder.parent)
             cached = cls._load(folder, key, entries, embedder.dim)
             if cached is not None:
                 return cached

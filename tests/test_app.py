@@ -60,9 +60,7 @@ def tables(at: AppTest, columns: list[str]):
 def library(matchers):
     """The library's Matcher for a corpus ladder id or a ladder file, as a fresh process has it.
 
-    The session's shared Matchers keep a per-process line cache, and the int8 encoder's vector for
-    a line depends a little on the rest of its batch, so a report from them can depend on what
-    other tests matched earlier. The app does not share that cache between sessions (see
+    The app's sessions do not share the library's per-process line cache (see
     matcher/ui/resources.py), so its results are compared with the model without it.
     """
     from matcher import Matcher
@@ -174,6 +172,38 @@ def test_engineer_second_run_is_served_from_cache(monkeypatch, matchers):
     at.button(key="eng_go").click().run()
     no_exception(at)
     assert len(calls) == 1
+
+
+def test_an_edited_document_encodes_only_its_new_lines(monkeypatch, matchers):
+    """Each session has its own line cache: an edit re-encodes only the new line, and another
+    session starts empty (one person's lines never speed up another's)."""
+    shared = matchers(LADDER).embedder.inner
+    encoded: list[str] = []
+    original = type(shared).encode
+
+    def recording(self, texts):
+        encoded.extend(texts)
+        return original(self, texts)
+
+    monkeypatch.setattr(type(shared), "encode", recording)
+    text = doc("se-03.md")
+    units = [u.text for u in matchers(LADDER).split(text)]
+    new_line = "Ran a week of pairing sessions on the payments codebase for the support engineers"
+    at = app().run()
+    at.text_area(key="eng_text").input(text).run()
+    no_exception(at)
+    assert sorted(encoded) == sorted(set(units))
+    encoded.clear()
+    at.text_area(key="eng_text").input(f"{text.rstrip()}\n- {new_line}\n").run()
+    no_exception(at)
+    assert encoded == [new_line]
+    encoded.clear()
+    # Another session with the same document plus a different line encodes all of it again.
+    other_line = "Wrote the on-call handbook for the ingestion service with the SRE team"
+    other = app().run()
+    other.text_area(key="eng_text").input(f"{text.rstrip()}\n- {other_line}\n").run()
+    no_exception(other)
+    assert sorted(encoded) == sorted({*units, other_line})
 
 
 def test_engineer_upload_document_and_ladder(library):

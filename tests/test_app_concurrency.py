@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WIDTH, download, run_app, screenshot, uncached
+from tests.test_browser import ARTIFACTS, WIDTH, download, run_app, screenshot, uncached
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -122,19 +122,6 @@ def test_one_sessions_text_does_not_change_anothers_numbers(matchers):
 
 
 # -- the real server, 20 sessions at once ----------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (make browser)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.mark.browser

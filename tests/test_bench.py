@@ -54,6 +54,12 @@ def test_smoke_benchmark(matchers, tmp_path, capsys) -> None:
     assert set(acc) == {"torch", "onnx"}
     assert all(0 < a["unit_f1"] <= 1 for a in acc.values())
 
+    res = result["resolution"]
+    assert res["seeds"] == size.resolution_seeds and 0.9 < res["perturbed_cosine"] < 1
+    # The noise is sized to the measured ONNX/torch gap, so the two cosines agree closely.
+    assert abs(res["perturbed_cosine"] - res["onnx_torch_cosine"]) < 0.002
+    assert 0 < res["f1_min"] <= res["f1_mean"] <= res["f1_max"] <= 1
+
     names = [name for name, _, _ in result["targets"]]
     assert len(names) == 10 and all(isinstance(ok, bool) for _, _, ok in result["targets"])
     for name in names:

@@ -39,7 +39,7 @@ WIDTH = 1400
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
 
 def _free_port() -> int:
@@ -111,16 +111,6 @@ def server() -> Iterator[str]:
     with run_app(log_path) as url:
         yield url
     assert "Traceback" not in log_path.read_text(encoding="utf-8", errors="replace")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture()

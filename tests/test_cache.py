@@ -109,3 +109,28 @@ def test_process_killed_mid_write_leaves_no_trusted_cache(tmp_path, point):
     m = Matcher.from_ladder("lead-software-engineer", cache_dir=tmp_path)
     assert len(m.index.entries) > 0
     assert (_folder(tmp_path) / "meta.json").is_file()
+
+
+def test_a_matcher_view_with_its_own_line_cache(matchers):
+    """Matcher.using: the same index and scorer behind another cache of the same model (the app
+    gives each session one); another model is refused, since the index holds this one's vectors."""
+    from matcher.embed import CachedEmbedder
+    from matcher.errors import ModelError
+
+    shared = matchers("lead-software-engineer")
+    own = CachedEmbedder(shared.embedder.inner, max_items=10)
+    own.name = shared.embedder.name  # the name the report shows
+    view = shared.using(own)
+    text = "- Led the incident review for the March outage\n- Mentored two new joiners\n"
+    assert view.index is shared.index and view.scorer is shared.scorer and shared.embedder is not own
+    assert view.match(text).to_dict() == shared.match(text).to_dict()
+    assert own.misses == 2 and view.match(text) is not None and own.hits == 2
+
+    class Other:
+        name, backend, dim, fingerprint = "other", "onnx", shared.embedder.dim, "another-model"
+
+        def encode(self, texts):
+            raise AssertionError("never called")
+
+    with pytest.raises(ModelError, match="another-model"):
+        shared.using(Other())

@@ -124,11 +124,27 @@ def test_rows_are_unit_float32_in_input_order(onnx_embedder: OnnxEmbedder) -> No
     np.testing.assert_allclose(reordered, out, atol=1e-5)
 
 
-def test_more_than_one_batch(onnx_embedder: OnnxEmbedder, torch_embedder: TorchEmbedder) -> None:
-    texts = [f"{s} (item {i})" for i, s in enumerate(SENTENCES * 5)]  # 150 texts: 3 batches
+def test_many_texts(onnx_embedder: OnnxEmbedder, torch_embedder: TorchEmbedder) -> None:
+    texts = [f"{s} (item {i})" for i, s in enumerate(SENTENCES * 5)]  # 150 texts
     cosines = (onnx_embedder.encode(texts) * torch_embedder.encode(texts)).sum(axis=1)
     assert cosines.mean() >= 0.99
     assert cosines.min() >= 0.97
+
+
+def test_a_line_gets_the_same_vector_whatever_else_is_encoded(onnx_embedder: OnnxEmbedder) -> None:
+    """Dynamic int8 scales activations per run: batching lines together would let one line's
+    vector depend on its batch mates, so two documents sharing a line could score it differently."""
+    alone = np.vstack([onnx_embedder.encode([s]) for s in SENTENCES])
+    together = onnx_embedder.encode(SENTENCES)
+    reordered = onnx_embedder.encode([*SENTENCES[::-1], "An unrelated line about the offsite."])
+    np.testing.assert_array_equal(together, alone)
+    np.testing.assert_array_equal(reordered[: len(SENTENCES)][::-1], alone)
+
+
+def test_one_session_and_two_give_the_same_vectors(onnx_cache: Path, onnx_embedder: OnnxEmbedder) -> None:
+    single = OnnxEmbedder(DEFAULT_MODEL, onnx_cache, threads=1)
+    assert single._runner.pool is None and len(onnx_embedder._runner.sessions) == (os.cpu_count() or 1)
+    np.testing.assert_array_equal(single.encode(SENTENCES), onnx_embedder.encode(SENTENCES))
 
 
 def test_concurrent_encodes_match_serial(onnx_embedder: OnnxEmbedder) -> None:
@@ -137,7 +153,7 @@ def test_concurrent_encodes_match_serial(onnx_embedder: OnnxEmbedder) -> None:
     with ThreadPoolExecutor(max_workers=6) as pool:
         parallel = list(pool.map(onnx_embedder.encode, batches))
     for a, b in zip(serial, parallel, strict=True):
-        np.testing.assert_allclose(a, b, atol=1e-5)
+        np.testing.assert_array_equal(a, b)
 
 
 def test_reload_reuses_the_export(onnx_cache: Path, onnx_embedder: OnnxEmbedder, caplog) -> None:

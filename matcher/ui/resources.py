@@ -2,12 +2,13 @@
 
 The model and Matchers are loaded once per process (`st.cache_resource`) and shared by every
 session; they are safe to share because matching only reads them (the encoder takes a lock).
-Sessions share the model itself, not the library's per-process line cache: the int8 encoder's
-output for a line depends slightly on the other lines of its batch, so with a shared line cache one
-person's earlier document could shift another person's scores. Without it every report depends
-only on its own text and equals what the library gives for that text in a fresh process.
+Sessions share the model itself, not the library's per-process line cache: a line another person
+pasted must not come back faster (and so be detectable) in someone else's session. The encoder
+runs each line alone, so every report depends only on its own text and equals what the library
+gives for that text in a fresh process.
 Match results are cached per session (`st.cache_data(scope="session")`): a rerun of the same text
-is instant, and what someone pasted is dropped with their session. Nothing is written to disk
+is instant. Each session also has its own bounded line cache, so an edited document re-encodes
+only its new lines. Both live in memory and are dropped with the session. Nothing is written to disk
 except the evidence index of ladders that already live on disk (the library's own index cache).
 """
 
@@ -52,6 +53,9 @@ __all__ = [
 ]
 
 MIB = 1024 * 1024
+# Lines one session keeps encoded (~1.5 KB each), and where in its session state.
+SESSION_LINES = 5_000
+SESSION_LINE_CACHES = "_matcher_line_caches"
 
 
 def app_settings() -> Settings:
@@ -119,7 +123,8 @@ def ladder_key(ladder: Ladder) -> str:
 @st.cache_resource(show_spinner="Loading the embedding model…")
 def _embedder(settings_key: str, _settings: Settings) -> Embedder:
     """The model a Matcher with these settings uses (the library's process-wide instance, so it
-    is loaded once), without the library's shared line cache: see the module docstring."""
+    is loaded once), without the library's line cache shared across sessions: see the module
+    docstring."""
     from ..embed import get_embedder
 
     s = _settings
@@ -161,9 +166,22 @@ def _analyse(text: str, key: str, _matcher: Matcher) -> Report:
     return _matcher.match(text)
 
 
+def _session_lines(embedder: Embedder) -> Embedder:
+    """The shared model behind this session's own bounded line cache (memory only), so an edited
+    document re-encodes only its new lines, and one person's lines never speed up another's."""
+    from ..embed import CachedEmbedder
+
+    caches = st.session_state.setdefault(SESSION_LINE_CACHES, {})
+    cache = caches.get(embedder.fingerprint)
+    if cache is None:
+        cache = caches[embedder.fingerprint] = CachedEmbedder(embedder, max_items=SESSION_LINES)
+    return cache
+
+
 def analyse(text: str, ladder: Ladder, settings: Settings | None = None) -> Report:
     """Match `text` against `ladder`; the same text and ladder again is served from the cache."""
-    matcher = get_matcher(ladder, settings)
+    shared = get_matcher(ladder, settings)
+    matcher = shared.using(_session_lines(shared.embedder))
     return _analyse(text, ladder_key(ladder) + "|" + repr(matcher.settings), matcher)
 
 
