@@ -459,7 +459,8 @@ class _Runner:
     parallel. Dynamic int8 quantises activations with one scale per run, so a padded batch would
     make a line's vector depend on its batch mates (and the padding); alone, a line always gets
     the same vector. It is also faster here: per-sentence runs on two sessions encoded ~23% more
-    sentences/s than length-sorted batches of 64 on one two-thread session, with nothing padded.
+    sentences/s than length-sorted batches of 64 on one two-thread session (354 vs 287 on 2 cores,
+    same graph; bench/README.md).
     """
 
     sessions: tuple[ort.InferenceSession, ...]
