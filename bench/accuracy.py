@@ -74,27 +74,24 @@ class _Perturbed:
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def backend_cosine(docs: Sequence[EvalDoc] | None = None) -> float:
-    """Mean cosine between the ONNX and the torch vector of each dev document line."""
-    lines = [u.text for d in (docs or _docs()) for u in matcher(d.ladder.id).split(d.text)]
-    onnx, torch = matcher(backend="auto").embedder, matcher(backend="torch").embedder
-    return float((onnx.encode(lines) * torch.encode(lines)).sum(axis=1).mean())
+def _mean_cosine(a: Embedder, b: Embedder, lines: Sequence[str]) -> float:
+    return float((a.encode(lines) * b.encode(lines)).sum(axis=1).mean())
 
 
 def resolution(seeds: int) -> dict[str, float]:
     """Unit F1 of torch vectors perturbed to the ONNX/torch cosine, over `seeds` seeds."""
     docs = _docs()
-    cosine = backend_cosine(docs)
-    # Unit vector + N(0, s^2) noise in d dimensions: cosine ~ 1 / sqrt(1 + d s^2).
+    lines = [u.text for d in docs for u in matcher(d.ladder.id).split(d.text)]
     torch_embedder = matcher(backend="torch").embedder
+    cosine = _mean_cosine(matcher(backend="auto").embedder, torch_embedder, lines)
+    # Unit vector + N(0, s^2) noise in d dimensions: cosine ~ 1 / sqrt(1 + d s^2).
     sigma = math.sqrt(max(1 / cosine**2 - 1, 0.0) / torch_embedder.dim)
     f1s, cosines = [], []
     with tempfile.TemporaryDirectory(prefix="bench-resolution-") as tmp:
         s = replace(settings("torch"), cache_dir=Path(tmp))  # indexes of perturbed vectors are not kept
         for seed in range(seeds):
             emb = CachedEmbedder(_Perturbed(torch_embedder, sigma, seed))
-            probe = [u.text for u in matcher().split(docs[0].text)]
-            cosines.append(float((emb.encode(probe) * torch_embedder.encode(probe)).sum(axis=1).mean()))
+            cosines.append(_mean_cosine(emb, torch_embedder, lines))  # on the same lines as `cosine`
             run = matcher_method(lambda ladder, emb=emb: Matcher(ladder, embedder=emb, settings=s))
             f1s.append(evaluate(docs, {"perturbed": run})["perturbed"].unit_f1)
     return {"onnx_torch_cosine": cosine, "perturbed_cosine": statistics.mean(cosines), "seeds": seeds,

@@ -501,19 +501,19 @@ class _Runner:
         # Longest first, each session taking the next when it is free, so they finish together.
         # (A list iterator's next() is atomic under the GIL.)
         queue = iter(np.argsort([-len(e.ids) for e in encodings], kind="stable").tolist())
-        parallel = self.pool is not None and os.getpid() == self.pid
-        workers = min(len(self.sessions), len(batch)) if parallel else 1
+        pool = self.pool if os.getpid() == self.pid else None
+        workers = min(len(self.sessions), len(batch)) if pool is not None else 1
 
         def work(k: int) -> None:
             session = self.sessions[k]
             for i in queue:
                 out[i] = self._embed_one(session, encodings[i])
 
-        if workers == 1 or self.pool is None:
+        if pool is None or workers == 1:
             work(0)
         else:
             # onnxruntime releases the GIL in run(), so the sessions really run side by side.
-            list(self.pool.map(work, range(workers)))
+            list(pool.map(work, range(workers)))
         return np.ascontiguousarray(_normalize(out), dtype=np.float32)
 
     def _embed_one(self, session: ort.InferenceSession, enc: Encoding) -> np.ndarray:
