@@ -8,6 +8,7 @@ and TUNE_FORMAT. Only this module (and ONNX export) needs torch and sentence-tra
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -15,10 +16,12 @@ import logging
 import os
 import random
 import shutil
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .embed import resolve_model_path, weights_fingerprint
 from .errors import ModelError
@@ -134,7 +137,11 @@ def _train(base_path: str, pairs: list[tuple[str, str]], out: Path, cfg: TuneCon
         trainer = SentenceTransformerTrainer(
             model=model, args=args, train_dataset=data, loss=losses.MultipleNegativesRankingLoss(model)
         )
-        trainer.train()
+        _quiet_trainer(trainer)
+        # Standard output belongs to the caller (`match --format json > r.json`); anything a
+        # dependency prints while training goes to standard error instead.
+        with contextlib.redirect_stdout(sys.stderr):
+            trainer.train()
         model.save(str(tmp / "model"))
         shutil.rmtree(tmp / "run", ignore_errors=True)
         for f in (tmp / "model").rglob("*"):
@@ -148,3 +155,31 @@ def _train(base_path: str, pairs: list[tuple[str, str]], out: Path, cfg: TuneCon
         os.replace(model_dir, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _quiet_trainer(trainer: Any) -> None:
+    """Swap the trainer's printed loss lines (PrinterCallback, on standard output) and its own bar
+    for one progress bar with the time left, on standard error."""
+    from tqdm.auto import tqdm
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback, TrainerCallback
+
+    class StderrBar(TrainerCallback):
+        def __init__(self) -> None:
+            self.bar: Any = None
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.bar = tqdm(total=state.max_steps, desc="fine-tuning the model (once)", unit="step",
+                            file=sys.stderr, dynamic_ncols=True, leave=False)
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if self.bar is not None:
+                self.bar.update(state.global_step - self.bar.n)
+
+        def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if self.bar is not None:
+                self.bar.close()
+                self.bar = None
+
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    trainer.add_callback(StderrBar())
