@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from matcher import load_ladder
-from matcher.embed import get_embedder
 from matcher.exemplars import load_exemplars
 from matcher.index import EvidenceIndex, build_entries
+from matcher.prepare import get_embedder
 
 ROOT = Path(__file__).resolve().parents[1]
 

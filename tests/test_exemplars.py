@@ -52,7 +52,7 @@ def test_no_exemplar_copies_a_dev_unit(ladder_id, dev_labels):
 
 
 def test_no_exemplar_is_a_close_paraphrase_of_a_dev_unit(dev_labels):
-    from matcher.embed import get_embedder
+    from matcher.prepare import get_embedder
 
     emb = get_embedder()
     dev = emb.encode([reduce_markdown(r["unit"]) for r in dev_labels])

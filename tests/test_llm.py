@@ -515,7 +515,7 @@ def test_judge_combines_validates_and_marks_sources(fake):
     srv = fake(lambda n, body: ok({"reason": "All of them.", "evidences": ["A", "B", "C", "D", "Z", "s1"]}))
     client = LLMClient(config(srv.url))
     before = small_report()
-    after, counts = judge_report(before, None, client)
+    after, counts = judge_report(before, client)
     sent = [u for u in before.units if needs_judge(u)]
     assert counts == {
         "requested": len(sent),
