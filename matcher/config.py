@@ -109,6 +109,13 @@ class Settings:
             values["model_cache_dir"] = values["cache_dir"]
         return cls()._with({**values, **{k: v for k, v in overrides.items() if v is not None and v != ""}})
 
+    @classmethod
+    def one(cls, name: str, env: Mapping[str, str] | None = None) -> Any:
+        """One setting from the environment, validated, without reading the others (for code that
+        needs only it, e.g. where the corpus is, and must not fail on an unrelated bad variable)."""
+        raw = (os.environ if env is None else env).get(ENV[name], "").strip()
+        return getattr(cls()._with({name: raw}) if raw else cls(), name)
+
     def replace(self, **overrides: Any) -> Settings:
         """A copy with `overrides` applied (None values ignored), validated like from_env."""
         return self._with({k: v for k, v in overrides.items() if v is not None and v != ""})

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,9 +80,9 @@ def folder_ladders(folder: str) -> list[Ladder]:
 def default_ladder_folder() -> Path:
     """Where the level comparison looks first: $MATCHER_LADDERS, else a `shared/ladders` checkout
     beside the project (the development set-up), else the shipped corpus."""
-    env = os.environ.get("MATCHER_LADDERS", "").strip()
-    if env:
-        return Path(env).expanduser()
+    configured = Settings.one("ladders_dir")
+    if configured is not None:
+        return configured
     shared = corpus_dir().resolve().parent.parent / "shared" / "ladders"
     track = shared / "Engineering" / "Software-Engineering"
     if track.is_dir():
