@@ -10,8 +10,7 @@ from matcher.errors import ExemplarError
 from matcher.exemplars import find_exemplar_file, format_exemplars, load_exemplars, parse_exemplars
 from matcher.llm.guards import DISTINCT_MAX_SHARED, holdout_ngrams, leaks, shared_trigrams
 from matcher.text import reduce_markdown
-
-from .conftest import need_shared
+from tests.helpers import need_shared
 
 SHIPPED = ["lead-software-engineer", "lead-data-engineer"]
 MIN_PER_STATEMENT = 25
