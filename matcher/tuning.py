@@ -84,7 +84,20 @@ def tuned_model(base: str, sets: Sequence[tuple[Ladder, ExemplarSet]], cache_dir
     return str(out)
 
 
+def _require_tuning_extra() -> None:
+    import importlib.util
+
+    missing = [name for name in ("datasets", "accelerate") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ModelError(
+            f"Fine-tuning the model needs {' and '.join(missing)} (the 'tune' extra): "
+            "pip install 'evidence-matcher[tune]', or set MATCHER_TUNE=0 to use the base model "
+            "(much less accurate)."
+        )
+
+
 def _train(base_path: str, pairs: list[tuple[str, str]], out: Path, cfg: TuneConfig) -> None:
+    _require_tuning_extra()
     import torch
     from datasets import Dataset
     from sentence_transformers import (

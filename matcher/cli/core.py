@@ -81,6 +81,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         assistant = Assistant(llm_config_from(args, "eval --judge"), judge=True)
         methods["matcher+llm"] = assisted_method(factory, assistant, tally)
     if not args.no_baselines:
+        _require_bm25()
         methods["cosine"] = cosine_method(get_embedder(settings.model, settings.backend, settings.model_cache_dir))
         methods["bm25"] = bm25_method()
     try:
@@ -101,6 +102,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.judge:
         print("LLM judge: " + ", ".join(f"{k} {v}" for k, v in tally.items()))
     return 0
+
+
+def _require_bm25() -> None:
+    import importlib.util
+
+    from ..errors import MatcherError
+
+    if importlib.util.find_spec("rank_bm25") is None:
+        raise MatcherError("The BM25 baseline needs rank-bm25 (the 'eval' extra): "
+                           "pip install 'evidence-matcher[eval]', or pass --no-baselines.")
 
 
 def cmd_warm(args: argparse.Namespace) -> int:
