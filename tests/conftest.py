@@ -25,11 +25,18 @@ os.environ.setdefault("MATCHER_MODEL_CACHE", str(Settings.from_env().model_cache
 
 REAL_MODEL_FIXTURES = {"matchers"}
 TIER_MARKERS = ("slow", "browser", "llm")
+# Tests of other modules that run long without any fixture to tell: the real model in a
+# subprocess, and the splitter's 100k-line stress cases (marked here to leave those files alone).
+LONG_TESTS = {
+    "tests/test_privacy.py::test_cli_in_a_real_process_works_offline_and_writes_nothing_pasted",
+    "tests/test_brag.py::test_size_cases_run",
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+        name = item.nodeid.split("[")[0]
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())) or name in LONG_TESTS:
             item.add_marker(pytest.mark.slow)
 
 

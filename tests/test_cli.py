@@ -68,6 +68,7 @@ def test_match_stdin_and_output_file(capsys, monkeypatch, tmp_path, matchers):
     assert json.loads(out_file.read_text())["units"][0]["line"] == 5
 
 
+@pytest.mark.slow
 def test_match_ladder_by_path(capsys, brag_file):
     path = ROOT / "corpus" / "lead-data-engineer.md"
     code, out, err = _run_cli(capsys, "match", str(brag_file), "--ladder", str(path), "-f", "json")

@@ -50,6 +50,7 @@ def test_no_exemplar_copies_a_dev_unit(ladder_id, dev_labels):
     assert not leaked, leaked[:5]
 
 
+@pytest.mark.slow
 def test_no_exemplar_is_a_close_paraphrase_of_a_dev_unit(dev_labels):
     from matcher.prepare import get_embedder
 
