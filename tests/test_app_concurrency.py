@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.helpers import EVAL_DOCS as DOCS
+from tests.helpers import ROOT
 from tests.test_browser import ARTIFACTS, WIDTH, download, run_app, screenshot, uncached
 
-ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-DOCS = ROOT.parent / "shared" / "eval" / "docs"
 LADDER = "lead-software-engineer"
 SESSIONS = 20
 TIMEOUT = 300

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from matcher.cli import main
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BRAG = """# H1 brag doc
 
 ## Projects

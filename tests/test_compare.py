@@ -19,10 +19,8 @@ from matcher.compare import (
 from matcher.errors import LadderError
 from matcher.ladder import load_ladder, load_ladders, parse_ladder
 from matcher.report import Match, PillarCoverage, Report, StatementResult, UnitResult
+from tests.helpers import LADDERS, SHARED
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-LADDERS = SHARED / "ladders"
 SE = LADDERS / "Engineering" / "Software-Engineering"
 DOC = SHARED / "eval" / "docs" / "se-01.md"
 

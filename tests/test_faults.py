@@ -26,8 +26,8 @@ from matcher.core import Matcher
 from matcher.exemplars import load_exemplars
 from matcher.index import STALE_WRITE_SECONDS, EvidenceIndex, build_entries
 from matcher.ladder import load_ladder
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 LADDER = "lead-software-engineer"
 BRAG = """# H1
 

@@ -28,11 +28,11 @@ from matcher.llm.client import LLMClient
 from matcher.llm.guards import holdout_ngrams, leaks, shared_trigrams
 from matcher.llm.judge import candidates_of, judge_unit
 from matcher.report import Match, PillarCoverage, Report, StatementResult, UnitResult
+from tests.helpers import EVAL
 
 pytestmark = pytest.mark.llm
 
 STARTUP_SECONDS = 180
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"  # the held-out dev set, if present
 CORE_UNIT_KEYS = {"id", "text", "line", "section", "matches", "evidences"}
 CORE_STATEMENT_KEYS = {"id", "pillar", "text", "strength", "score", "evidence"}
 CORE_REPORT_KEYS = {

@@ -29,10 +29,10 @@ from matcher.onnx_backend import (
 )
 from matcher.onnx_export import read_pooling, read_text_settings
 from matcher.prepare import load_embedder as _load
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 
 SENTENCES = [
     "I led the migration of our billing service to Kubernetes.",

@@ -12,8 +12,7 @@ import pytest
 
 from matcher.config import ENV, Settings
 from matcher.errors import MatcherError
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT
 
 
 def test_from_env_reads_every_variable(tmp_path):
