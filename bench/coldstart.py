@@ -22,13 +22,13 @@ import json, sys, time
 t0 = time.perf_counter()
 from matcher.config import Settings
 from matcher.core import Matcher
-from matcher.embed import get_embedder
+from matcher.prepare import get_embedder
 from matcher.ladder import load_ladder
 t1 = time.perf_counter()
 s = Settings.from_env()
 emb = get_embedder(s.model, s.backend, s.cache_dir, tune=s.tune)
 t2 = time.perf_counter()
-m = Matcher(load_ladder(%r), settings=s)
+m = Matcher.from_ladder(load_ladder(%r), settings=s)
 t3 = time.perf_counter()
 m.match("- Led the incident review for the March outage and drove the follow-ups\\n")
 t4 = time.perf_counter()
@@ -62,7 +62,7 @@ def _build(ladders: list, cache: Path) -> float:
     s = replace(settings(), cache_dir=cache)
     start = time.perf_counter()
     for ladder in ladders:
-        Matcher(ladder, embedder=emb, settings=s)
+        Matcher.from_ladder(ladder, embedder=emb, settings=s)
     return time.perf_counter() - start
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from matcher.config import Settings
 from matcher.core import Matcher
-from matcher.embed import CachedEmbedder, Embedder, get_embedder
+from matcher.embed import CachedEmbedder, Embedder
+from matcher.prepare import get_embedder
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -29,7 +30,7 @@ def matcher(ladder: str = LADDER, backend: str = "auto") -> Matcher:
     """One product Matcher per ladder and backend for the whole run (building one fits its head)."""
     from matcher.ladder import load_ladder
 
-    return Matcher(load_ladder(ladder), settings=settings(backend))
+    return Matcher.from_ladder(load_ladder(ladder), settings=settings(backend))
 
 
 def raw_embedder(backend: str) -> Embedder:

@@ -349,7 +349,7 @@ def _default_factory(settings: Settings) -> Callable[[str], Matcher]:
         from .core import Matcher
         from .ladder import load_ladder
 
-        return Matcher(load_ladder(ladder_id), settings=settings)
+        return Matcher.from_ladder(load_ladder(ladder_id), settings=settings)
 
     return build
 

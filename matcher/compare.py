@@ -233,8 +233,8 @@ def compare_levels(
     _require_statements(current)
     _require_statements(nxt)
     settings = settings or Settings.from_env()
-    cur = Matcher(current, settings=settings).match(text)
-    return compare_reports(cur, Matcher(nxt, settings=settings).match(text))
+    cur = Matcher.from_ladder(current, settings=settings).match(text)
+    return compare_reports(cur, Matcher.from_ladder(nxt, settings=settings).match(text))
 
 
 # -- rendering -------------------------------------------------------------------------------

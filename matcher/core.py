@@ -1,18 +1,23 @@
-"""The Matcher: one ladder, one embedder, one evidence index; documents in, Reports out."""
+"""The Matcher: one ladder, one embedder, one evidence index and scorer; documents in, Reports out.
+
+`Matcher.from_ladder(...)` builds those parts (preparing the model first: matcher.prepare);
+`Matcher(...)` takes them already built. The matcher knows nothing of the optional LLM: that is a
+Report -> Report step applied afterwards (matcher.llm.Assistant.augment).
+"""
 
 from __future__ import annotations
 
 import copy
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, overload
+from typing import Literal, overload
 
 import numpy as np
 
 from .config import Settings
-from .embed import Embedder, get_embedder
+from .coverage import STRONG_SCORE, STRONG_UNITS, with_coverage
+from .embed import Embedder
 from .errors import DocumentError, DocumentTooLarge, ModelError
 from .exemplars import ExemplarSet, load_exemplars
 from .index import EvidenceIndex, build_entries
@@ -21,18 +26,11 @@ from .models import Ladder, Unit
 from .report import Match, PillarCoverage, Report, StatementResult, UnitResult
 from .scoring import Scored, Scorer
 
-if TYPE_CHECKING:
-    from .llm import Assistant
-
-__all__ = ["STRONG_SCORE", "TOP_MATCHES", "Matcher", "split_document"]
+__all__ = ["STRONG_SCORE", "STRONG_UNITS", "TOP_MATCHES", "Matcher", "split_document"]
 
 log = logging.getLogger(__name__)
 
 TOP_MATCHES = 5
-# A statement evidenced by a single unit is "strong" only when that unit's score reaches this;
-# two or more evidencing units make it strong regardless.
-STRONG_SCORE = 0.85
-STRONG_UNITS = 2
 # Units per encoder call in match_many: big enough that length-sorted batches pad little (the bench
 # measured 0.81x of the raw encoder at 256, 0.96x at 1024), small enough to stream.
 STREAM_CHUNK = 1024
@@ -48,51 +46,64 @@ class Matcher:
     def __init__(
         self,
         ladder: Ladder,
+        embedder: Embedder,
+        index: EvidenceIndex,
+        scorer: Scorer,
         *,
-        embedder: Embedder | None = None,
-        settings: Settings | None = None,
         exemplars: ExemplarSet | None = None,
-        llm: Assistant | None = None,
+        borrowed: dict[str, str] | None = None,
+        settings: Settings | None = None,
     ) -> None:
+        """Parts already built (see `from_ladder`): `index` holds the ladder's entries embedded by
+        `embedder`, `scorer` scores against it; `exemplars` are those in the index and `borrowed`
+        maps a statement id to the shipped ladder its exemplars were borrowed from."""
         self.ladder = ladder
-        self.llm = llm
+        self.embedder = embedder
+        self.index = index
+        self.scorer = scorer
+        self.exemplars = exemplars if exemplars is not None else ExemplarSet()
+        self.borrowed = dict(borrowed or {})
         self.settings = settings or Settings.from_env()
-        self.embedder = embedder or get_embedder(
-            self.settings.model, self.settings.backend, self.settings.model_cache_dir, tune=self.settings.tune
-        )
-        # Statement id -> the shipped ladder its exemplars were borrowed from (matcher.carryover).
-        self.borrowed: dict[str, str] = {}
-        if exemplars is None:
-            exemplars = load_exemplars(ladder)
-            if not len(exemplars):
-                from .carryover import carry_over, shipped_donors
-
-                borrowed = carry_over(ladder, shipped_donors(exclude=ladder.id), self.embedder)
-                exemplars, self.borrowed = borrowed.exemplars, borrowed.sources
-        self.exemplars = exemplars
-        entries = build_entries(ladder, self.exemplars)
-        self.index = EvidenceIndex.build(entries, self.embedder, self.settings.cache_dir)
-        self.scorer = Scorer(ladder, self.index, self.settings.cache_dir)
 
     @classmethod
     def from_ladder(
         cls,
         ladder: str | Path | Ladder,
         *,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        exemplars: ExemplarSet | None = None,
         model: str | None = None,
         backend: str | None = None,
         cache_dir: str | Path | None = None,
     ) -> Matcher:
-        """A Matcher for a corpus ladder id, a ladder file, or a Ladder."""
-        settings = Settings.from_env()
-        if model:
-            settings = replace(settings, model=model)
-        if backend:
-            settings = replace(settings, backend=backend)
-        if cache_dir:
-            settings = replace(settings, cache_dir=Path(cache_dir))
+        """A Matcher for a corpus ladder id, a ladder file, or a Ladder.
+
+        Prepares the model (fine-tune and export once per machine, then cached) unless `embedder`
+        is given, borrows exemplars for a ladder that has none, and loads or builds the index and
+        the scoring head. `model`, `backend` and `cache_dir` override `settings` (default: the
+        environment).
+        """
+        settings = settings or Settings.from_env()
+        overrides = {"model": model, "backend": backend, "cache_dir": cache_dir}
+        if any(v is not None and v != "" for v in overrides.values()):
+            settings = settings.replace(**overrides)
         lad = ladder if isinstance(ladder, Ladder) else load_ladder(ladder)
-        return cls(lad, settings=settings)
+        if embedder is None:
+            from .prepare import prepare_model
+
+            embedder = prepare_model(settings)
+        borrowed: dict[str, str] = {}
+        if exemplars is None:
+            exemplars = load_exemplars(lad)
+            if not len(exemplars):
+                from .carryover import carry_over, shipped_donors
+
+                carried = carry_over(lad, shipped_donors(exclude=lad.id), embedder)
+                exemplars, borrowed = carried.exemplars, carried.sources
+        index = EvidenceIndex.build(build_entries(lad, exemplars), embedder, settings.cache_dir)
+        scorer = Scorer(lad, index, settings.cache_dir)
+        return cls(lad, embedder, index, scorer, exemplars=exemplars, borrowed=borrowed, settings=settings)
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -140,7 +151,7 @@ class Matcher:
     def match_units(self, units: Sequence[Unit]) -> Report:
         """Match already-split units (e.g. gold units in an evaluation)."""
         vecs = self.embedder.encode([u.text for u in units])
-        return self._finish(self._report(units, self.scorer.score(vecs)))
+        return self._report(units, self.scorer.score(vecs))
 
     @overload
     def match_many(self, texts: Iterable[str], *, errors: Literal["raise"] = "raise") -> Iterator[Report]: ...
@@ -190,37 +201,25 @@ class Matcher:
                 yield units  # only with errors="yield"
                 continue
             end = start + len(units)
-            yield self._finish(self._report(units, Scored(scored.scores[start:end], scored.decisions[start:end])))
+            yield self._report(units, Scored(scored.scores[start:end], scored.decisions[start:end]))
             start = end
-
-    def _finish(self, report: Report) -> Report:
-        """Let the optional LLM assistant judge, explain and coach; without one, the report as is."""
-        return self.llm.augment(report, self) if self.llm is not None else report
 
     def _report(self, units: Sequence[Unit], scored: Scored) -> Report:
         statements = self.ladder.statements
         scores, decisions = scored.scores, scored.decisions
         unit_results: list[UnitResult] = []
-        evidence: dict[str, list[tuple[str, float]]] = {s.id: [] for s in statements}
+        unit_scores: dict[int, dict[str, float]] = {}
         for u, row, chosen in zip(units, scores, decisions, strict=True):
             top = np.argsort(-row, kind="stable")[:TOP_MATCHES]
             matches = tuple(Match(statements[i].id, statements[i].text, statements[i].pillar, float(row[i]))
                             for i in top)
-            ev = tuple(statements[i].id for i in chosen)
-            for i in chosen:
-                evidence[statements[i].id].append((u.id, float(row[i])))
-            unit_results.append(UnitResult(u.id, u.text, u.line, u.section, matches, ev))
+            result = UnitResult(u.id, u.text, u.line, u.section, matches, tuple(statements[i].id for i in chosen))
+            unit_scores[id(result)] = {statements[i].id: float(row[i]) for i in chosen}
+            unit_results.append(result)
         best = scores.max(axis=0) if len(units) else np.zeros(len(statements))
-        results = []
-        for j, s in enumerate(statements):
-            ev = sorted(evidence[s.id], key=lambda t: -t[1])
-            results.append(StatementResult(s.id, s.pillar, s.text, _strength(ev), float(best[j]),
-                                           tuple(uid for uid, _ in ev)))
-        pillars = tuple(
-            PillarCoverage(p.name, sum(1 for r in results if r.pillar == p.name and r.strength != "none"),
-                           len(p.statements))
-            for p in self.ladder.pillars
-        )
+        results = tuple(StatementResult(s.id, s.pillar, s.text, "none", float(best[j]), ())
+                        for j, s in enumerate(statements))
+        pillars = tuple(PillarCoverage(p.name, 0, len(p.statements)) for p in self.ladder.pillars)
         meta = {
             "model": self.embedder.name,
             "backend": self.embedder.backend,
@@ -229,7 +228,9 @@ class Matcher:
             "warnings": self.warnings,
         }
         lad = {"id": self.ladder.id, "title": self.ladder.title, "level": self.ladder.level}
-        return Report(lad, tuple(unit_results), tuple(results), pillars, meta)
+        report = Report(lad, tuple(unit_results), results, pillars, meta)
+        # Scores from the full rows, so an evidence outside a unit's top matches still counts.
+        return with_coverage(report, score=lambda u, sid: unit_scores[id(u)][sid])
 
 
 def split_document(text: str, settings: Settings) -> list[Unit]:
@@ -252,11 +253,3 @@ def split_document(text: str, settings: Settings) -> list[Unit]:
             "Split it, or raise MATCHER_MAX_UNITS."
         )
     return units
-
-
-def _strength(evidence: list[tuple[str, float]]) -> str:
-    if not evidence:
-        return "none"
-    if len(evidence) >= STRONG_UNITS or evidence[0][1] >= STRONG_SCORE:
-        return "strong"
-    return "partial"

@@ -7,15 +7,14 @@ index key and the fit settings), so a warm start neither imports scikit-learn no
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from . import atomic
 
 __all__ = ["HEAD_FORMAT", "Head", "fit_head"]
 
@@ -70,21 +69,10 @@ def _load(path: Path, dim: int, n_samples_classes: int) -> Head | None:
 def _save(path: Path, head: Head) -> None:
     """Write atomically (temp file, fsync, rename); a failure only costs a refit next time."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".npz", dir=path.parent)
-    except OSError as exc:
-        log.warning("cannot write the head cache under %s (%s); continuing without it", path.parent, exc)
-        return
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, coef=head.coef, intercept=head.intercept, classes=head.classes)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        atomic.write_bytes(path, lambda fh: np.savez(fh, coef=head.coef, intercept=head.intercept,
+                                                     classes=head.classes))
     except OSError as exc:
         log.warning("cannot write the head cache %s (%s); continuing without it", path, exc)
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
 
 
 def fit_head(x: np.ndarray, y: np.ndarray, c: float, *, cache_dir: Path | None = None, index_key: str = "") -> Head:

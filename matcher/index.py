@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from . import atomic
 from .embed import Embedder
 from .exemplars import ExemplarSet
 from .models import Ladder
@@ -92,19 +92,6 @@ def _remove_stale_writes(index_dir: Path) -> None:
         if stale:
             log.info("removing %s, left by an interrupted index write", path)
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class EvidenceIndex:
@@ -192,12 +179,10 @@ class EvidenceIndex:
     def _save(self, folder: Path) -> None:
         """Write atomically: a complete temp folder is renamed into place, or nothing changes."""
         try:
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+            tmp = atomic.temp_dir_for(folder)
         except OSError as exc:
             log.warning("cannot write the index cache under %s (%s); continuing without it", folder.parent, exc)
             return
-        old: Path | None = None  # the bad cache this one replaces, moved aside
         try:
             faiss.write_index(self.index, str(tmp / "index.faiss"))
             _crash_point("after-faiss-write")
@@ -208,26 +193,12 @@ class EvidenceIndex:
                 "entries": [[e.kind, e.text, e.statement_id, e.pillar] for e in self.entries],
             }
             (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-            for f in tmp.iterdir():
-                with f.open("rb+") as fh:
-                    os.fsync(fh.fileno())
-            _crash_point("before-rename")
-            if folder.exists():
-                if self._load(folder, self.key, self.entries, self.dim, quiet=True) is not None:
-                    shutil.rmtree(tmp, ignore_errors=True)  # another process wrote it meanwhile: keep it
-                    return
-                # A directory cannot be renamed over a non-empty one: move the bad cache aside in one
-                # rename, so the folder holds the old cache, nothing, or the new one, never a mix.
-                old = folder.with_name(f"{tmp.name}.old")
-                os.replace(folder, old)
-                _crash_point("after-old-moved")
-            os.replace(tmp, folder)
-            _fsync_dir(folder.parent)
-            _crash_point("after-rename")
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            if folder.exists() and self._load(folder, self.key, self.entries, self.dim, quiet=True) is not None:
+                shutil.rmtree(tmp, ignore_errors=True)  # another process wrote it meanwhile: keep it
+                return
+            # A bad cache there is moved aside in one rename, so the folder holds the old cache,
+            # nothing, or the new one, never a mix.
+            atomic.install_dir(tmp, folder, checkpoint=_crash_point)
         except OSError as exc:
             log.warning("cannot write the index cache %s (%s); continuing without it", folder, exc)
-            for leftover in (tmp, old):
-                if leftover is not None:
-                    shutil.rmtree(leftover, ignore_errors=True)
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -633,10 +633,10 @@ def _stub_note(pre: _Preamble, title: str, where: str, has_pillars: bool) -> str
 
 def corpus_dir() -> Path:
     """The shipped ladders: `$MATCHER_CORPUS` if set, else `corpus/` next to the package."""
-    env = os.environ.get("MATCHER_CORPUS", "").strip()
-    if env:
-        return Path(env).expanduser()
-    return Path(__file__).resolve().parent.parent / "corpus"
+    from .config import Settings
+
+    configured = Settings.one("corpus_dir")
+    return configured if configured is not None else Path(__file__).resolve().parent.parent / "corpus"
 
 
 def _read_bytes(path: Path) -> bytes:

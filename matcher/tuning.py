@@ -8,24 +8,25 @@ and TUNE_FORMAT. Only this module (and ONNX export) needs torch and sentence-tra
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
 import hashlib
 import json
 import logging
-import os
 import random
 import shutil
-import tempfile
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .embed import resolve_model_path, weights_fingerprint
+from . import atomic
 from .errors import ModelError
 from .exemplars import ExemplarSet
+from .modelfiles import resolve_model_path, weights_fingerprint
 from .models import Ladder
 
-__all__ = ["TUNE_FORMAT", "TuneConfig", "training_pairs", "tuned_for_corpus", "tuned_model"]
+__all__ = ["TUNE_FORMAT", "TuneConfig", "training_pairs", "tuned_model"]
 
 log = logging.getLogger(__name__)
 
@@ -72,33 +73,31 @@ def tuned_model(base: str, sets: Sequence[tuple[Ladder, ExemplarSet]], cache_dir
         return str(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        lock = open(out.parent / f"{out.name}.lock", "w")  # noqa: SIM115 - held until training ends
     except OSError as exc:
         raise ModelError(f"Cannot write the fine-tuned model under {out.parent} ({exc}). "
-                         "Set MATCHER_CACHE to a writable folder, or MATCHER_TUNE=0.") from exc
-    with lock:
-        # Another process may be training the same model: wait for it rather than train twice.
-        fcntl.flock(lock, fcntl.LOCK_EX)
+                         "Set MATCHER_MODEL_CACHE to a writable folder, or MATCHER_TUNE=0.") from exc
+    # Another process may be training the same model: wait for it rather than train twice.
+    with atomic.cache_lock(out.parent / f"{out.name}.lock"):
         if not (out / "tuned.json").is_file():
             log.warning("fine-tuning %s on %d exemplar pairs (once; cached in %s)", base, len(pairs), out)
             _train(base_path, pairs, out, cfg)
     return str(out)
 
 
-def tuned_for_corpus(base: str, cache_dir: Path) -> str:
-    """The base model fine-tuned on every exemplar file in the corpus folder."""
-    from .exemplars import load_exemplars
-    from .ladder import corpus_dir, load_ladders
+def _require_tuning_extra() -> None:
+    import importlib.util
 
-    sets = []
-    for ladder in load_ladders(corpus_dir()):
-        ex = load_exemplars(ladder)
-        if len(ex):
-            sets.append((ladder, ex))
-    return tuned_model(base, sets, cache_dir)
+    missing = [name for name in ("datasets", "accelerate") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ModelError(
+            f"Fine-tuning the model needs {' and '.join(missing)} (the 'tune' extra): "
+            "pip install 'evidence-matcher[tune]', or set MATCHER_TUNE=0 to use the base model "
+            "(much less accurate)."
+        )
 
 
 def _train(base_path: str, pairs: list[tuple[str, str]], out: Path, cfg: TuneConfig) -> None:
+    _require_tuning_extra()
     import torch
     from datasets import Dataset
     from sentence_transformers import (
@@ -113,8 +112,7 @@ def _train(base_path: str, pairs: list[tuple[str, str]], out: Path, cfg: TuneCon
     torch.manual_seed(cfg.seed)
     model = SentenceTransformer(base_path, device="cpu")
     data = Dataset.from_dict({"anchor": [a for a, _ in pairs], "positive": [b for _, b in pairs]})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp = atomic.temp_dir_for(out)
     try:
         args = SentenceTransformerTrainingArguments(
             output_dir=str(tmp / "run"),
@@ -134,17 +132,40 @@ def _train(base_path: str, pairs: list[tuple[str, str]], out: Path, cfg: TuneCon
         trainer = SentenceTransformerTrainer(
             model=model, args=args, train_dataset=data, loss=losses.MultipleNegativesRankingLoss(model)
         )
-        trainer.train()
+        _quiet_trainer(trainer)
+        # Standard output belongs to the caller (`match --format json > r.json`); anything a
+        # dependency prints while training goes to standard error instead.
+        with contextlib.redirect_stdout(sys.stderr):
+            trainer.train()
         model.save(str(tmp / "model"))
-        shutil.rmtree(tmp / "run", ignore_errors=True)
-        for f in (tmp / "model").rglob("*"):
-            if f.is_file():
-                with f.open("rb+") as fh:
-                    os.fsync(fh.fileno())
-        model_dir = tmp / "model"
-        (model_dir / "tuned.json").write_text(json.dumps({"format": TUNE_FORMAT, "pairs": len(pairs)}))
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(model_dir, out)
+        (tmp / "model" / "tuned.json").write_text(json.dumps({"format": TUNE_FORMAT, "pairs": len(pairs)}))
+        atomic.install_dir(tmp / "model", out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+def _quiet_trainer(trainer: Any) -> None:
+    """Swap the trainer's printed loss lines (PrinterCallback, on standard output) and its own bar
+    for one progress bar with the time left, on standard error."""
+    from tqdm.auto import tqdm
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback, TrainerCallback
+
+    class StderrBar(TrainerCallback):
+        def __init__(self) -> None:
+            self.bar: Any = None
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.bar = tqdm(total=state.max_steps, desc="fine-tuning the model (once)", unit="step",
+                            file=sys.stderr, dynamic_ncols=True, leave=False)
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if self.bar is not None:
+                self.bar.update(state.global_step - self.bar.n)
+
+        def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if self.bar is not None:
+                self.bar.close()
+                self.bar = None
+
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    trainer.add_callback(StderrBar())

@@ -72,7 +72,7 @@ def library(matchers):
         if key not in built:
             base = matchers(LADDER)
             lad = base.ladder if ladder == LADDER else load_ladder(ladder)
-            built[key] = Matcher(lad, embedder=base.embedder.inner, settings=base.settings)
+            built[key] = Matcher.from_ladder(lad, embedder=base.embedder.inner, settings=base.settings)
         return built[key]
 
     return get

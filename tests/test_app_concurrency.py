@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.helpers import EVAL_DOCS as DOCS
+from tests.helpers import ROOT
 from tests.test_browser import ARTIFACTS, WIDTH, download, run_app, screenshot, uncached
 
-ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-DOCS = ROOT.parent / "shared" / "eval" / "docs"
 LADDER = "lead-software-engineer"
 SESSIONS = 20
 TIMEOUT = 300
@@ -86,13 +86,13 @@ def expected_scores(report) -> dict[str, str]:
 
 
 def test_sessions_share_the_model_and_the_matcher(monkeypatch, matchers):
-    from matcher import embed
+    from matcher import prepare
     from matcher.core import Matcher
 
     texts = twenty_documents()
     engineer_session(texts[0])  # the first session of this process may load them
     built, loaded = [], []
-    init, load = Matcher.__init__, embed._load
+    init, load = Matcher.__init__, prepare.load_embedder
 
     def counting_init(self, *args, **kwargs):
         built.append(args)
@@ -103,7 +103,7 @@ def test_sessions_share_the_model_and_the_matcher(monkeypatch, matchers):
         return load(*args, **kwargs)
 
     monkeypatch.setattr(Matcher, "__init__", counting_init)
-    monkeypatch.setattr(embed, "_load", counting_load)
+    monkeypatch.setattr(prepare, "load_embedder", counting_load)
     for text in texts[1:4]:
         engineer_session(text)
     assert built == [] and loaded == []

@@ -166,7 +166,7 @@ def uncached(m):
     tests (the int8 encoder's vectors depend a little on the batch; see matcher/ui/resources.py)."""
     from matcher import Matcher
 
-    return Matcher(m.ladder, embedder=m.embedder.inner, settings=m.settings, exemplars=m.exemplars)
+    return Matcher.from_ladder(m.ladder, embedder=m.embedder.inner, settings=m.settings, exemplars=m.exemplars)
 
 
 def download(page, label: str):

@@ -49,7 +49,7 @@ def test_threshold_is_respected(staff):
 
 def test_matcher_borrows_says_so_and_still_scores_bare_statements(staff):
     ladder, embedder = staff
-    m = Matcher(ladder, embedder=embedder)
+    m = Matcher.from_ladder(ladder, embedder=embedder)
     assert len(m.borrowed) == 2
     report = m.match(
         "- Moved our services to the new platform runtime a quarter before the old one was deprecated\n"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from matcher.cli import main
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BRAG = """# H1 brag doc
 
 ## Projects
@@ -68,6 +68,7 @@ def test_match_stdin_and_output_file(capsys, monkeypatch, tmp_path, matchers):
     assert json.loads(out_file.read_text())["units"][0]["line"] == 5
 
 
+@pytest.mark.slow
 def test_match_ladder_by_path(capsys, brag_file):
     path = ROOT / "corpus" / "lead-data-engineer.md"
     code, out, err = _run_cli(capsys, "match", str(brag_file), "--ladder", str(path), "-f", "json")
@@ -113,8 +114,11 @@ def test_ladders_lists_corpus_and_folder(capsys):
     assert rows["lead-data-engineer"]["statements"] == 23 and rows["lead-data-engineer"]["level"] == "L4"
 
 
-def test_python_dash_m_with_stdin_subprocess():
+def test_python_dash_m_with_stdin_and_an_empty_index_cache_prints_only_json(tmp_path, matchers):
+    """A first run (no index cache yet) must leave standard output a valid JSON document."""
     env = {k: v for k, v in os.environ.items() if k != "MATCHER_MAX_BYTES"}
+    # conftest pins MATCHER_MODEL_CACHE to the real model cache, so only the index cache is cold.
+    env["MATCHER_CACHE"] = str(tmp_path / "cache")
     proc = subprocess.run(
         [sys.executable, "-m", "matcher", "match", "-", "--ladder", "lead-software-engineer", "--format", "json"],
         input=BRAG.encode(), capture_output=True, cwd=ROOT, env=env, timeout=600,
@@ -123,3 +127,5 @@ def test_python_dash_m_with_stdin_subprocess():
     data = json.loads(proc.stdout)
     assert [u["line"] for u in data["units"]] == [5, 6, 7, 9, 9]
     assert set(data) >= {"ladder", "units", "statements", "pillars", "uncovered", "unmatched_units"}
+    assert data == json.loads(matchers("lead-software-engineer").match(BRAG).to_json())
+    assert any((tmp_path / "cache" / "index").iterdir())  # the index was built from cold

@@ -19,10 +19,8 @@ from matcher.compare import (
 from matcher.errors import LadderError
 from matcher.ladder import load_ladder, load_ladders, parse_ladder
 from matcher.report import Match, PillarCoverage, Report, StatementResult, UnitResult
+from tests.helpers import LADDERS, SHARED
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-LADDERS = SHARED / "ladders"
 SE = LADDERS / "Engineering" / "Software-Engineering"
 DOC = SHARED / "eval" / "docs" / "se-01.md"
 
@@ -293,7 +291,7 @@ def test_compare_levels_agrees_with_the_matcher(matchers):
     current = load_ladder(SE / "L4-Lead-Software-Engineer.md")
     nxt = load_ladder(SE / "L5-Principal-Software-Engineer.md")
     c = compare_levels(text, current, nxt)
-    expected = Matcher(nxt).match(text)
+    expected = Matcher.from_ladder(nxt).match(text)
     assert c.evidenced == tuple(s.id for s in expected.statements if s.strength != "none")
     assert c.not_yet == expected.uncovered
     assert c.next.to_dict() == expected.to_dict()

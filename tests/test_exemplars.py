@@ -10,8 +10,7 @@ from matcher.errors import ExemplarError
 from matcher.exemplars import find_exemplar_file, format_exemplars, load_exemplars, parse_exemplars
 from matcher.llm.guards import DISTINCT_MAX_SHARED, holdout_ngrams, leaks, shared_trigrams
 from matcher.text import reduce_markdown
-
-from .conftest import need_shared
+from tests.helpers import need_shared
 
 SHIPPED = ["lead-software-engineer", "lead-data-engineer"]
 MIN_PER_STATEMENT = 25
@@ -51,8 +50,9 @@ def test_no_exemplar_copies_a_dev_unit(ladder_id, dev_labels):
     assert not leaked, leaked[:5]
 
 
+@pytest.mark.slow
 def test_no_exemplar_is_a_close_paraphrase_of_a_dev_unit(dev_labels):
-    from matcher.embed import get_embedder
+    from matcher.prepare import get_embedder
 
     emb = get_embedder()
     dev = emb.encode([reduce_markdown(r["unit"]) for r in dev_labels])

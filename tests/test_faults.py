@@ -26,8 +26,8 @@ from matcher.core import Matcher
 from matcher.exemplars import load_exemplars
 from matcher.index import STALE_WRITE_SECONDS, EvidenceIndex, build_entries
 from matcher.ladder import load_ladder
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 LADDER = "lead-software-engineer"
 BRAG = """# H1
 
@@ -50,7 +50,7 @@ def shared(matchers):
 def _matcher(shared_matcher: Matcher, cache: Path) -> Matcher:
     """A real Matcher whose index lives in `cache`, reusing the loaded embedder."""
     settings = replace(shared_matcher.settings, cache_dir=cache)
-    return Matcher(shared_matcher.ladder, embedder=shared_matcher.embedder, settings=settings)
+    return Matcher.from_ladder(shared_matcher.ladder, embedder=shared_matcher.embedder, settings=settings)
 
 
 def _folders(cache: Path) -> list[Path]:
@@ -139,7 +139,7 @@ def test_broken_cache_is_rebuilt_and_the_report_is_unchanged(damage, shared, oth
 
 def test_cache_written_by_another_model_is_not_trusted(shared, tmp_path, caplog):
     """Same dimension, same entries, another backend's vectors: trusted, they would skew every score."""
-    from matcher.embed import get_embedder
+    from matcher.prepare import get_embedder
 
     m, _ = shared
     entries = m.index.entries[:48]
@@ -231,11 +231,13 @@ def test_full_disk_through_the_cli_gives_the_cold_report(shared, tmp_path, caplo
     m, cold = shared
     built = []
 
-    def factory(ladder, *, settings=None, **kwargs):  # a real Matcher, sharing the loaded model
-        built.append(settings.cache_dir)
-        return Matcher(ladder, embedder=m.embedder, settings=settings, **kwargs)
+    real = matcher.core.Matcher.from_ladder
 
-    monkeypatch.setattr(matcher.core, "Matcher", factory)
+    def from_ladder(ladder, *, settings=None, **kwargs):  # a real Matcher, sharing the loaded model
+        built.append(settings.cache_dir)
+        return real(ladder, embedder=m.embedder, settings=settings, **kwargs)
+
+    monkeypatch.setattr(matcher.core.Matcher, "from_ladder", from_ladder)
     monkeypatch.setattr(faiss, "write_index", _fail(28, "No space left on device"))
     doc = tmp_path / "brag.md"
     doc.write_text(BRAG)
@@ -266,7 +268,7 @@ CRASH_SCRIPT = """
 import json, sys
 from pathlib import Path
 from matcher.config import Settings
-from matcher.embed import get_embedder
+from matcher.prepare import get_embedder
 from matcher.index import Entry, EvidenceIndex
 s = Settings.from_env()
 entries = [Entry(*e) for e in json.loads(Path(sys.argv[2]).read_text())]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from matcher import head as head_mod
+from matcher import atomic
 from matcher.head import fit_head
 
 
@@ -67,7 +67,7 @@ def test_unwritable_cache_is_bypassed(data, tmp_path, monkeypatch, caplog):
     def full(*a, **k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(head_mod.os, "replace", full)
+    monkeypatch.setattr(atomic.os, "replace", full)
     with caplog.at_level(logging.WARNING, logger="matcher.head"):
         got = fit_head(x, y, 4.0, cache_dir=tmp_path, index_key="k")
     assert "continuing without it" in caplog.text

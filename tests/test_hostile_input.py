@@ -92,13 +92,13 @@ def shared_matcher(matchers, monkeypatch):
 
     shared = matchers(LADDER)
 
-    def factory(ladder, *, settings=None, **kwargs):
+    def from_ladder(ladder, *, settings=None, **kwargs):
         assert ladder.id == LADDER and not kwargs
         m = copy.copy(shared)
         m.settings = settings or shared.settings
         return m
 
-    monkeypatch.setattr(matcher.core, "Matcher", factory)
+    monkeypatch.setattr(matcher.core.Matcher, "from_ladder", from_ladder)
     return shared
 
 

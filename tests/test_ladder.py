@@ -22,12 +22,9 @@ from matcher.ladder import (
     resolve_ladders,
 )
 from matcher.models import Ladder
+from tests.helpers import CORPUS, LADDERS, ROOT, SHARED
 
-PROJECT = Path(__file__).parents[1]
-SHARED = PROJECT.parent / "shared"
-LADDERS = SHARED / "ladders"
 SEEDS = SHARED / "seeds"
-CORPUS = PROJECT / "corpus"
 NO_SHARED = f"{SHARED} is absent: the shared ladder files are not available here"
 
 needs_shared = pytest.mark.skipif(not LADDERS.is_dir(), reason=NO_SHARED)
@@ -687,7 +684,7 @@ def test_resolve_ladders(tmp_path: Path) -> None:
 
 
 def test_relative_path_string(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(PROJECT)
+    monkeypatch.chdir(ROOT)
     assert load_ladder(os.path.join("corpus", "lead-data-engineer.md")).id == "lead-data-engineer"
 
 

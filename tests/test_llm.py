@@ -334,16 +334,6 @@ def test_rebuild_recomputes_strength_and_coverage():
     assert [p.covered for p in r2.pillars] == [1, 2]
 
 
-def test_rebuild_agrees_with_core(matchers):
-    m = matchers("lead-software-engineer")
-    r = m.match(
-        "- Led the incident review for the March outage\n- Mentored two new engineers on on-call\n"
-        "- Wrote the RFC for the new queueing design and gathered feedback from three teams\n"
-    )
-    again = rebuild(r, r.units)
-    assert again.statements == r.statements and again.pillars == r.pillars
-
-
 # -- the client: retries, timeouts, garbage, concurrency, audit log -------------------------------
 
 
@@ -515,7 +505,7 @@ def test_judge_combines_validates_and_marks_sources(fake):
     srv = fake(lambda n, body: ok({"reason": "All of them.", "evidences": ["A", "B", "C", "D", "Z", "s1"]}))
     client = LLMClient(config(srv.url))
     before = small_report()
-    after, counts = judge_report(before, None, client)
+    after, counts = judge_report(before, client)
     sent = [u for u in before.units if needs_judge(u)]
     assert counts == {
         "requested": len(sent),

@@ -28,11 +28,11 @@ from matcher.llm.client import LLMClient
 from matcher.llm.guards import holdout_ngrams, leaks, shared_trigrams
 from matcher.llm.judge import candidates_of, judge_unit
 from matcher.report import Match, PillarCoverage, Report, StatementResult, UnitResult
+from tests.helpers import EVAL
 
 pytestmark = pytest.mark.llm
 
 STARTUP_SECONDS = 180
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"  # the held-out dev set, if present
 CORE_UNIT_KEYS = {"id", "text", "line", "section", "matches", "evidences"}
 CORE_STATEMENT_KEYS = {"id", "pillar", "text", "strength", "score", "evidence"}
 CORE_REPORT_KEYS = {
@@ -147,7 +147,7 @@ def lse(matchers):
 
 def judged(matcher, url: str, text: str, **kw: Any) -> Report:
     with Assistant(llm_config(url, **kw), judge=True) as assistant:
-        return assistant.augment(matcher.match(text), matcher)
+        return assistant.augment(matcher.match(text), matcher.ladder)
 
 
 def assert_core_schema(report: Report) -> dict:
@@ -196,18 +196,9 @@ def test_judge_on_a_small_document(lse, llm_server):
     assert report.meta["llm"]["response_format"] in ("json_schema", "json_object")
 
 
-def test_matcher_with_llm_option(lse, llm_server):
-    from matcher import Matcher
-
+def test_the_assistant_augments_a_matcher_report(lse, llm_server):
     with Assistant(llm_config(llm_server), judge=True) as assistant:
-        m = Matcher(
-            lse.ladder,
-            embedder=lse.embedder,
-            settings=lse.settings,
-            exemplars=lse.exemplars,
-            llm=assistant,
-        )
-        report = m.match(DOC)
+        report = assistant.augment(lse.match(DOC), lse.ladder)
     assert_judge_really_ran(report)
     assert all("evidence_source" in u.extra for u in report.units)
 
@@ -275,7 +266,7 @@ def _dead_url() -> str:
 def test_dead_port_falls_back_to_the_embedded_result(lse):
     base = lse.match(DOC)
     with Assistant(llm_config(_dead_url()), judge=True, explain=True, coach=True) as assistant:
-        report = assistant.augment(base, lse)
+        report = assistant.augment(base, lse.ladder)
     assert [u.evidences for u in report.units] == [u.evidences for u in base.units]
     assert all(u.extra["evidence_source"] == "embedding" and "judge" not in u.extra for u in report.units)
     assert all("explanation" not in s.extra and "coaching" not in s.extra for s in report.statements)
@@ -290,7 +281,7 @@ def test_timeout_on_the_real_server_falls_back_and_the_client_recovers(lse, llm_
     base = lse.match(DOC)
     # No model answers a judge request in 10 ms, least of all on 2 shared cores.
     with Assistant(llm_config(llm_server, timeout=0.01, max_retries=0), judge=True) as assistant:
-        report = assistant.augment(base, lse)
+        report = assistant.augment(base, lse.ladder)
     judge = report.meta["llm"]["judge"]
     assert judge["fallback"] and judge["succeeded"] == 0 and judge["failed"] == judge["requested"] > 0
     assert "did not answer within 0.01 s" in judge["error"]
@@ -345,13 +336,6 @@ TINY_LADDER = """# L2: Tiny Engineer
 """
 
 
-class _LadderOnly:
-    """What coach needs of a Matcher: the ladder (for its examples)."""
-
-    def __init__(self, ladder):
-        self.ladder = ladder
-
-
 def test_explain_and_coach_fill_their_fields(llm_server):
     # A hand-made report on a 4-statement ladder keeps this to 4 requests.
     ladder = parse_ladder(TINY_LADDER)
@@ -396,7 +380,7 @@ def test_explain_and_coach_fill_their_fields(llm_server):
         {"warnings": []},
     )
     with Assistant(llm_config(llm_server), judge=False, explain=True, coach=True) as assistant:
-        out = assistant.augment(report, _LadderOnly(ladder))
+        out = assistant.augment(report, ladder)
     llm = out.meta["llm"]
     assert llm["explain"] == {"requested": 2, "succeeded": 2, "failed": 0, "fallback": False}
     assert llm["coach"] == {"requested": 2, "succeeded": 2, "failed": 0, "fallback": False}
@@ -494,7 +478,6 @@ def test_only_the_configured_endpoint_is_contacted(lse, llm_server, monkeypatch)
     """With an LLM configured, every connection the matcher opens goes to that endpoint, nowhere else."""
     from urllib.parse import urlparse
 
-    from matcher import Matcher
 
     target = urlparse(llm_server)
     contacted: list[tuple] = []
@@ -507,8 +490,7 @@ def test_only_the_configured_endpoint_is_contacted(lse, llm_server, monkeypatch)
 
     monkeypatch.setattr(socket.socket, "connect", recording_connect)
     with Assistant(llm_config(llm_server), judge=True, explain=True) as assistant:
-        m = Matcher(lse.ladder, embedder=lse.embedder, settings=lse.settings, exemplars=lse.exemplars, llm=assistant)
-        report = m.match(DOC)
+        report = assistant.augment(lse.match(DOC), lse.ladder)
     assert_judge_really_ran(report)
     assert contacted, "the judge made no connection at all"
     assert {port for _, port in contacted} == {target.port}

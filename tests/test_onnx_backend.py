@@ -17,20 +17,22 @@ import numpy as np
 import pytest
 
 from matcher.config import DEFAULT_MODEL
-from matcher.embed import TorchEmbedder, _load
+from matcher.embed import TorchEmbedder
+from matcher.errors import ModelError
+from matcher.modelfiles import resolve_model_path
 from matcher.onnx_backend import (
     EXPORT_FORMAT,
     META_FILE,
     MODEL_FILE,
     OnnxEmbedder,
     _load_valid,
-    read_pooling,
-    read_text_settings,
 )
+from matcher.onnx_export import read_pooling, read_text_settings
+from matcher.prepare import load_embedder as _load
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 
 SENTENCES = [
     "I led the migration of our billing service to Kubernetes.",
@@ -71,7 +73,9 @@ SENTENCES = [
 def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One real export for the whole session (it takes tens of seconds)."""
     cache = tmp_path_factory.mktemp("onnx-cache")
-    OnnxEmbedder(DEFAULT_MODEL, cache)
+    with pytest.raises(ModelError, match="evidence-matcher warm"):
+        OnnxEmbedder(DEFAULT_MODEL, cache)  # the runtime only loads: preparing makes the export
+    assert isinstance(_load(DEFAULT_MODEL, "onnx", cache), OnnxEmbedder)
     return cache
 
 
@@ -177,14 +181,14 @@ def test_corrupt_export_is_rebuilt_with_a_warning(onnx_cache: Path, tmp_path: Pa
     good_size = model.stat().st_size
     with model.open("r+b") as fh:  # as after a full disk or a killed copy
         fh.truncate(good_size // 3)
-    leftover = folder.parent / f".tmp-{folder.name}-killed"  # a killed export's temp folder
+    leftover = folder.parent / f".{folder.name}.killed"  # a killed export's temp folder
     leftover.mkdir()
     (leftover / MODEL_FILE).write_bytes(b"half an export")
     superseded = folder.parent / folder.name.replace(f"-v{EXPORT_FORMAT}-", "-v0-")
     shutil.copytree(folder, superseded)
 
     with caplog.at_level(logging.WARNING, logger="matcher.onnx_backend"):
-        rebuilt = OnnxEmbedder(DEFAULT_MODEL, cache)
+        rebuilt = _load(DEFAULT_MODEL, "onnx", cache)
     assert any("unusable" in r.getMessage() for r in caplog.records)
     assert model.stat().st_size == good_size
     assert not leftover.exists()
@@ -224,7 +228,7 @@ def test_runtime_imports_no_torch(onnx_cache: Path) -> None:
         f"""
         import json, sys
         from pathlib import Path
-        from matcher.embed import get_embedder
+        from matcher.prepare import get_embedder
         emb = get_embedder({DEFAULT_MODEL!r}, "onnx", Path({str(onnx_cache)!r}))
         vecs = emb.encode(["I led the migration.", "Mentored two engineers."])
         assert vecs.shape == (2, 384), vecs.shape
@@ -253,15 +257,13 @@ def test_load_onnx_and_torch(onnx_cache: Path) -> None:
 def test_auto_falls_back_to_torch_when_the_export_fails(tmp_path: Path, caplog) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the cache folder should be")
-    with caplog.at_level(logging.WARNING, logger="matcher.embed"):
+    with caplog.at_level(logging.WARNING, logger="matcher.prepare"):
         emb = _load(DEFAULT_MODEL, "auto", blocker)
     assert isinstance(emb, TorchEmbedder)
     assert any("falling back to PyTorch" in r.getMessage() for r in caplog.records)
 
 
 def test_model_settings_are_read_from_the_folder(tmp_path: Path) -> None:
-    from matcher.embed import resolve_model_path
-
     model_dir = Path(resolve_model_path(DEFAULT_MODEL))
     assert read_pooling(model_dir) == "mean"
     assert read_text_settings(model_dir) == (256, False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from ..config import Settings
@@ -50,14 +49,7 @@ def read_document(source: str, settings: Settings) -> str:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings from the environment, overridden by --model, --backend and --cache-dir."""
-    s = Settings.from_env()
-    if getattr(args, "model", None):
-        s = replace(s, model=args.model)
-    if getattr(args, "backend", None):
-        s = replace(s, backend=args.backend)
-    if getattr(args, "cache_dir", None):
-        s = replace(s, cache_dir=Path(args.cache_dir))
-    return s
+    return Settings.from_env(**{name: getattr(args, name, None) for name in ("model", "backend", "cache_dir")})
 
 
 def write_output(text: str, output: str | None) -> None:

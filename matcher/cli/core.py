@@ -27,13 +27,11 @@ def cmd_match(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     units = split_document(read_document(args.document, settings), settings)
     ladder = load_ladder(args.ladder)
-    if assistant is None:
-        report = Matcher(ladder, settings=settings).match_units(units)
-        write_output(render(report, args.format), args.output)
-        return 0
-    with assistant:
-        matcher = Matcher(ladder, settings=settings, llm=assistant)
-        write_output(render(matcher.match_units(units), args.format), args.output)
+    report = Matcher.from_ladder(ladder, settings=settings).match_units(units)
+    if assistant is not None:
+        with assistant:
+            report = assistant.augment(report, ladder)
+    write_output(render(report, args.format), args.output)
     return 0
 
 
@@ -60,9 +58,9 @@ def cmd_ladders(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from ..core import Matcher
-    from ..embed import get_embedder
     from ..evaluate import bm25_method, cosine_method, evaluate, load_gold, matcher_method
     from ..models import Ladder
+    from ..prepare import get_embedder
 
     settings = settings_from(args)
     docs = load_gold(args.labels, args.docs)
@@ -70,7 +68,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     def factory(ladder: Ladder) -> Matcher:
         if ladder.id not in built:
-            built[ladder.id] = Matcher(ladder, settings=settings)
+            built[ladder.id] = Matcher.from_ladder(ladder, settings=settings)
         return built[ladder.id]
 
     methods = {"matcher": matcher_method(factory)}
@@ -83,6 +81,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         assistant = Assistant(llm_config_from(args, "eval --judge"), judge=True)
         methods["matcher+llm"] = assisted_method(factory, assistant, tally)
     if not args.no_baselines:
+        _require_bm25()
         methods["cosine"] = cosine_method(get_embedder(settings.model, settings.backend, settings.model_cache_dir))
         methods["bm25"] = bm25_method()
     try:
@@ -105,14 +104,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_bm25() -> None:
+    import importlib.util
+
+    from ..errors import MatcherError
+
+    if importlib.util.find_spec("rank_bm25") is None:
+        raise MatcherError("The BM25 baseline needs rank-bm25 (the 'eval' extra): "
+                           "pip install 'evidence-matcher[eval]', or pass --no-baselines.")
+
+
 def cmd_warm(args: argparse.Namespace) -> int:
-    """Build (or load) everything the app needs, so the first page view is fast."""
+    """Prepare the model (fine-tune, export) and build every shipped ladder's index, so the first
+    page view is fast. Progress and the summary go to standard error."""
     from ..core import Matcher
     from ..ladder import load_ladders
+    from ..prepare import prepare_model
 
     settings = settings_from(args)
+    embedder = prepare_model(settings)
     for ladder in load_ladders():
-        m = Matcher(ladder, settings=settings)
+        m = Matcher.from_ladder(ladder, settings=settings, embedder=embedder)
         print(f"{ladder.id}: {len(m.index.entries)} index entries, model {m.embedder.name} "
               f"({m.embedder.backend})", file=sys.stderr)
     return 0

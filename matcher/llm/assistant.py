@@ -1,11 +1,14 @@
-"""The Assistant: the optional LLM layer a Matcher calls on every report.
+"""The Assistant: the optional LLM layer, a Report -> Report step applied after matching.
 
     from matcher import Matcher
     from matcher.llm import Assistant, LLMConfig
 
-    llm = Assistant(LLMConfig(base_url="http://127.0.0.1:11434/v1", model="qwen2.5:7b"),
-                    judge=True, explain=True, coach=True)
-    report = Matcher.from_ladder("lead-software-engineer", llm=llm).match(text)
+    matcher = Matcher.from_ladder("lead-software-engineer")
+    with Assistant(LLMConfig(base_url="http://127.0.0.1:11434/v1", model="qwen2.5:7b"),
+                   judge=True, explain=True, coach=True) as llm:
+        report = llm.augment(matcher.match(text), matcher.ladder)
+
+The matcher knows nothing of it; the CLI and the app apply it the same way, to the report.
 
 Every LLM failure falls back to the embedded result for the units or statements concerned, and says
 so in `report.meta["llm"]` and `report.meta["warnings"]`; `augment` never raises for an LLM error.
@@ -15,18 +18,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
+from ..models import Ladder
 from ..report import Report
 from .client import LLMClient
 from .coach import coach_report
 from .config import ENV_BASE_URL, LLMConfig
 from .explain import explain_report
 from .judge import SOURCE_EMBEDDING, judge_report
-
-if TYPE_CHECKING:
-    from ..core import Matcher
 
 __all__ = ["CAPABILITIES", "Assistant"]
 
@@ -74,8 +75,11 @@ class Assistant:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def augment(self, report: Report, matcher: Matcher | None = None) -> Report:
-        """The report with the enabled capabilities applied; the judge first (it moves coverage)."""
+    def augment(self, report: Report, ladder: Ladder | None = None) -> Report:
+        """The report with the enabled capabilities applied; the judge first (it moves coverage).
+
+        `ladder` (the one the report was matched against) lets the coach quote its examples.
+        """
         # Each report gets a fresh try at the endpoint, even if the last one found it down.
         self.client.reset()
         info: dict[str, Any] = {
@@ -84,9 +88,9 @@ class Assistant:
         }
         warnings = list(report.meta.get("warnings", []))
         steps = (
-            ("judge", lambda r: judge_report(r, matcher, self.client)),
+            ("judge", lambda r: judge_report(r, self.client)),
             ("explain", lambda r: explain_report(r, self.client)),
-            ("coach", lambda r: coach_report(r, matcher, self.client)),
+            ("coach", lambda r: coach_report(r, ladder, self.client)),
         )
         if not self.judge:
             report = _mark_embedding(report)

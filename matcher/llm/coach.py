@@ -7,16 +7,14 @@ closest to the statement (by embedded score), so the advice builds on work they 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..models import Ladder
 from ..report import Report, StatementResult
 from ..text import reduce_markdown
 from .client import LLMClient
 from .explain import annotate_statements, parse_text
 from .prompts import COACH_CHARS, coach_request
-
-if TYPE_CHECKING:
-    from ..core import Matcher
 
 __all__ = ["RELATED_FLOOR", "RELATED_UNITS", "coach_report", "related_units"]
 
@@ -39,22 +37,22 @@ def related_units(report: Report, statement_id: str) -> list[str]:
     return [text for _, text in scored[:RELATED_UNITS]]
 
 
-def _examples(matcher: Matcher | None, statement_id: str) -> list[str]:
-    if matcher is None:
+def _examples(ladder: Ladder | None, statement_id: str) -> list[str]:
+    if ladder is None:
         return []
     try:
-        pillar = matcher.ladder.pillar_of(statement_id)
+        pillar = ladder.pillar_of(statement_id)
     except KeyError:
         return []
     return [e.display for e in pillar.examples]
 
 
-def coach_report(report: Report, matcher: Matcher | None, client: LLMClient) -> tuple[Report, dict[str, Any]]:
+def coach_report(report: Report, ladder: Ladder | None, client: LLMClient) -> tuple[Report, dict[str, Any]]:
     """Each uncovered statement gets `coaching: {source, text}`; failures leave it out."""
     todo = [s for s in report.statements if s.strength == "none"]
 
     def ask(s: StatementResult) -> str:
-        req = coach_request(reduce_markdown(s.text), s.pillar, _examples(matcher, s.id), related_units(report, s.id))
+        req = coach_request(reduce_markdown(s.text), s.pillar, _examples(ladder, s.id), related_units(report, s.id))
         reply = client.chat_json(req.messages, req.schema, name=req.name, max_tokens=req.max_tokens, kind="coach")
         return parse_text(reply.data, COACH_CHARS)
 

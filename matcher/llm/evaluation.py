@@ -29,8 +29,7 @@ def assisted_method(
         base = plain(doc, units)
         matcher = factory(doc.ladder)
         report = matcher.match_units([Unit(f"u{i}", t, i, i) for i, t in enumerate(units, start=1)])
-        if matcher.llm is None:  # a factory-built matcher without the assistant: apply it here
-            report = assistant.augment(report, matcher)
+        report = assistant.augment(report, matcher.ladder)
         counts = report.meta.get("llm", {}).get("judge", {})
         for key in COUNTED:
             tally[key] = tally.get(key, 0) + int(counts.get(key, 0))

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -21,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .. import atomic
 from ..errors import LLMError
 from ..exemplars import HEADER, ExemplarSet, format_exemplars, parse_exemplars
 from ..models import Ladder, Statement
@@ -296,15 +295,7 @@ def write_exemplars(path: Path, text: str, *, force: bool = False) -> None:
     """Write atomically; refuse to replace an existing file unless `force`."""
     if path.exists() and not force:
         raise LLMError(f"{path} exists; pass --force to overwrite it.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_text(path, text)
 
 
 def read_holdout(path: str | Path) -> list[str]:

@@ -32,16 +32,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..report import Match, Report, StatementResult, UnitResult
+from ..coverage import with_coverage
+from ..report import Match, Report, UnitResult
 from ..scoring import MAX_EVIDENCES
 from ..text import normalize_key, reduce_markdown
 from .client import LLMBadResponse, LLMClient
 from .prompts import REASON_CHARS, Request, judge_request
-
-if TYPE_CHECKING:
-    from ..core import Matcher
 
 __all__ = [
     "ACCEPT_FLOOR",
@@ -155,9 +153,11 @@ def judge_unit(client: LLMClient, unit: UnitResult) -> Verdict:
     return parse_verdict(reply.data, req.labels, texts)
 
 
-def judge_report(report: Report, matcher: Matcher | None, client: LLMClient) -> tuple[Report, dict[str, Any]]:
-    """The report with borderline units judged and statements rebuilt; and the run's counts."""
-    del matcher  # the candidates and their texts are all in the report
+def judge_report(report: Report, client: LLMClient) -> tuple[Report, dict[str, Any]]:
+    """The report with borderline units judged and statements rebuilt; and the run's counts.
+
+    The candidates and their texts are all in the report: nothing else is needed.
+    """
     todo = [u for u in report.units if needs_judge(u)]
     results = dict(zip((u.id for u in todo), client.map(lambda u: judge_unit(client, u), todo), strict=True))
     units: list[UnitResult] = []
@@ -217,31 +217,7 @@ class Counts:
 
 
 def rebuild(report: Report, units: Sequence[UnitResult]) -> Report:
-    """The report with `units`, and statement strengths and pillar coverage recomputed from them.
-
-    The same rule as matcher.core: evidence sorted by score, "strong" with STRONG_UNITS units or one
-    reaching STRONG_SCORE. Statement scores (best embedded score) do not depend on the decisions.
-    """
-    from ..core import STRONG_SCORE, STRONG_UNITS
-
-    evidence: dict[str, list[tuple[str, float]]] = {s.id: [] for s in report.statements}
-    for u in units:
-        scores = {m.statement_id: m.score for m in u.matches}
-        for sid in u.evidences:
-            if sid in evidence:
-                evidence[sid].append((u.id, float(scores.get(sid, 0.0))))
-    statements: list[StatementResult] = []
-    for s in report.statements:
-        ev = sorted(evidence[s.id], key=lambda t: -t[1])
-        if not ev:
-            strength = "none"
-        elif len(ev) >= STRONG_UNITS or ev[0][1] >= STRONG_SCORE:
-            strength = "strong"
-        else:
-            strength = "partial"
-        statements.append(replace(s, strength=strength, evidence=tuple(uid for uid, _ in ev)))
-    pillars = tuple(
-        replace(p, covered=sum(1 for s in statements if s.pillar == p.name and s.strength != "none"))
-        for p in report.pillars
-    )
-    return replace(report, units=tuple(units), statements=tuple(statements), pillars=pillars)
+    """The report with `units`, and statement strengths and pillar coverage recomputed from them
+    by the one coverage rule (matcher.coverage). Statement scores (best embedded score) do not
+    depend on the decisions and are kept."""
+    return with_coverage(report, units)

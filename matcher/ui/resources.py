@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,9 +80,9 @@ def folder_ladders(folder: str) -> list[Ladder]:
 def default_ladder_folder() -> Path:
     """Where the level comparison looks first: $MATCHER_LADDERS, else a `shared/ladders` checkout
     beside the project (the development set-up), else the shipped corpus."""
-    env = os.environ.get("MATCHER_LADDERS", "").strip()
-    if env:
-        return Path(env).expanduser()
+    configured = Settings.one("ladders_dir")
+    if configured is not None:
+        return configured
     shared = corpus_dir().resolve().parent.parent / "shared" / "ladders"
     track = shared / "Engineering" / "Software-Engineering"
     if track.is_dir():
@@ -125,7 +124,7 @@ def _embedder(settings_key: str, _settings: Settings) -> Embedder:
     """The model a Matcher with these settings uses (the library's process-wide instance, so it
     is loaded once), without the library's line cache shared across sessions: see the module
     docstring."""
-    from ..embed import get_embedder
+    from ..prepare import get_embedder
 
     s = _settings
     shared = get_embedder(s.model, s.backend, s.model_cache_dir, tune=s.tune)
@@ -139,14 +138,14 @@ def _matcher(key: str, settings_key: str, _ladder: Ladder, _settings: Settings) 
 
     embedder = _embedder(settings_key, _settings)
     if _ladder.path is not None:
-        return Matcher(_ladder, embedder=embedder, settings=_settings)
+        return Matcher.from_ladder(_ladder, embedder=embedder, settings=_settings)
     # An uploaded ladder: its index stays in memory (cache_dir None), and a corpus exemplar file
     # that shares its id but not its statements is ignored rather than refusing the ladder.
     try:
         exemplars = load_exemplars(_ladder)
     except ExemplarError:
         exemplars = ExemplarSet()
-    return Matcher(
+    return Matcher.from_ladder(
         _ladder,
         embedder=embedder,
         settings=replace(_settings, cache_dir=None),  # type: ignore[arg-type]
@@ -217,9 +216,9 @@ def assist(
     """
     from ..llm import Assistant
 
-    matcher = get_matcher(ladder, settings)
+    del settings  # the assistant needs the report and the ladder only
     with Assistant(config, judge=judge, explain=explain, coach=coach) as assistant:
-        return assistant.augment(report, matcher)
+        return assistant.augment(report, ladder)
 
 
 # -- documents -------------------------------------------------------------------------------
