@@ -2,8 +2,10 @@
 
 With exemplars (the shipped ladders, or any ladder with an `.exemplars.md` file): a multinomial
 logistic-regression head over the statements plus a "no evidence" class, fitted on the exemplar,
-statement and noise-line embeddings. Without exemplars: cosine to the statement text, which is far
-less accurate (the report says so).
+statement and noise-line embeddings, then a second-stage check of each (unit, statement) pair
+(matcher.check); a unit evidences a statement only when both agree. Units whose section or tense
+says they are not work done (goals, plans, talks attended, ...) are held below the line. Without
+exemplars: cosine to the statement text, which is far less accurate (the report says so).
 
 Every score is mapped so that DECIDE = 0.5 is the decision line and 1.0 is certainty; see README,
 "How matching works".
@@ -12,16 +14,18 @@ Every score is mapped so that DECIDE = 0.5 is the decision line and 1.0 is certa
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .check import fit_check
 from .head import Head, fit_head
 from .index import EvidenceIndex
 from .models import Ladder
 
-__all__ = ["DECIDE", "MAX_EVIDENCES", "Scored", "Scorer"]
+__all__ = ["DECIDE", "MAX_EVIDENCES", "NOT_WORK_DONE", "POSSIBLE", "Scored", "Scorer"]
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +33,24 @@ log = logging.getLogger(__name__)
 DECIDE = 0.5
 MAX_EVIDENCES = 3
 
-# Head: the class probability at which a unit evidences a statement (maps to DECIDE), the L2
-# strength of the logistic regression, and how strong a second or third label must be relative to
-# the unit's best one. Chosen on the dev set (README, "Evaluation").
-HEAD_THRESHOLD = 0.18
+# Head: the class probability at which a unit evidences a statement (maps to DECIDE) and the L2
+# strength of the logistic regression. Second-stage check: the pair probability that maps to
+# DECIDE. A unit evidences a statement only when both reach their line. Chosen on the two dev sets
+# together (README, "Evaluation").
+HEAD_THRESHOLD = 0.24
 HEAD_C = 4.0
-HEAD_RELATIVE = 0.5
-# A unit whose "no evidence" probability reaches NOISE_GATE evidences nothing, unless its best
-# statement is more probable than no evidence at all.
-NOISE_GATE = 0.2
+CHECK_THRESHOLD = 0.3
+# A calibrated score in [POSSIBLE, DECIDE) is "possible": shown, with its line, but not counted.
+POSSIBLE = 0.4
+# Unit signals (matcher.brag) that say an item is not work done: goals and plans, talks and
+# courses attended, life outside work, feedback received, and items in the future, conditional,
+# a question or a to-do. "What I learned" is not among them: acting on something learned is
+# evidence of staying informed. Such units are scored, and held below the line.
+NOT_WORK_DONE = frozenset({
+    "section:goals", "section:talks", "section:personal", "section:feedback",
+    "future", "conditional", "question", "todo",
+})
+HELD_BELOW = 0.39
 
 # Without exemplars: the cosine to the statement text that maps to DECIDE, and the cosine span
 # over which the score rises from DECIDE to 1. Chosen with a model fine-tuned without the ladder's
@@ -63,12 +76,16 @@ def _calibrate(p: np.ndarray, threshold: float, top: float = 1.0) -> np.ndarray:
     return np.where(p < threshold, low, high).astype(np.float32)
 
 
-def _decide(raw: np.ndarray, threshold: float, relative: float) -> tuple[tuple[int, ...], ...]:
+def _decide(scores: np.ndarray) -> tuple[tuple[int, ...], ...]:
+    """Each unit's statements at or above DECIDE, best first, at most MAX_EVIDENCES (the most any
+    dev-set unit carries). Scores of any beyond the cap are set just below the line in place, so a
+    score at or above DECIDE always means evidence."""
     out = []
-    for row in raw:
-        order = np.argsort(-row, kind="stable")[:MAX_EVIDENCES]
-        best = row[order[0]] if len(order) else 0.0
-        out.append(tuple(int(j) for j in order if row[j] >= threshold and row[j] >= relative * best))
+    for row in scores:
+        order = [int(j) for j in np.argsort(-row, kind="stable") if row[j] >= DECIDE]
+        for j in order[MAX_EVIDENCES:]:
+            row[j] = np.nextafter(np.float32(DECIDE), np.float32(0))
+        out.append(tuple(order[:MAX_EVIDENCES]))
     return tuple(out)
 
 
@@ -88,6 +105,8 @@ class Scorer:
         with_exemplars = {e.statement_id for e in index.entries if e.kind == "exemplar"}
         self._bare = np.array([sid not in with_exemplars for sid in ids], dtype=bool)
         self._head = self._fit_head(cache_dir) if self.has_exemplars else None
+        self._check = (fit_check(index, ids, index.vectors[self._stmt_rows], cache_dir)
+                       if self.has_exemplars else None)
 
     def _fit_head(self, cache_dir: Path | None) -> Head:
         noise_class = len(self._pos)
@@ -106,29 +125,32 @@ class Scorer:
         self._noise_col = head.column(noise_class)
         return head
 
-    def score(self, unit_vecs: np.ndarray) -> Scored:
+    def score(self, unit_vecs: np.ndarray, signals: Sequence[frozenset[str]] | None = None) -> Scored:
+        """Scores and decisions for unit vectors; `signals` (one set per unit, from matcher.brag)
+        hold units that are not work done below the line."""
         n_stmt = len(self._pos)
         if len(unit_vecs) == 0:
             return Scored(np.zeros((0, n_stmt), np.float32), ())
         if self._head is None:
-            return self._cosine(unit_vecs)
-        proba = self._head.predict_proba(unit_vecs)
-        raw = np.stack([proba[:, c] if c >= 0 else np.zeros(len(unit_vecs)) for c in self._cols], axis=1)
-        scores = _calibrate(raw, HEAD_THRESHOLD)
-        noise = proba[:, self._noise_col] if self._noise_col >= 0 else np.zeros(len(unit_vecs))
-        gated = (noise >= NOISE_GATE) & (raw.max(axis=1) < noise)
-        raw = np.where(gated[:, None], 0.0, raw)
-        if not self._bare.any():
-            return Scored(scores, _decide(raw, HEAD_THRESHOLD, HEAD_RELATIVE))
-        # Statements without exemplars have one training point each, so the head all but never picks
-        # them: they are scored on statement text instead, and decided on the common calibrated scale.
-        cosine = self._cosine(unit_vecs).scores
-        scores[:, self._bare] = np.maximum(scores[:, self._bare], cosine[:, self._bare])
-        # The gate speaks only for the statements the head knows; bare ones stand on their text.
-        gate = gated[:, None] & ~self._bare[None, :]
-        return Scored(scores, _decide(np.where(gate, 0.0, scores), DECIDE, HEAD_RELATIVE))
+            scores = self._cosine(unit_vecs)
+        else:
+            proba = self._head.predict_proba(unit_vecs)
+            raw = np.stack([proba[:, c] if c >= 0 else np.zeros(len(unit_vecs)) for c in self._cols], axis=1)
+            scores = _calibrate(raw, HEAD_THRESHOLD)
+            if self._check is not None:
+                scores = np.minimum(scores, _calibrate(self._check.probabilities(unit_vecs), CHECK_THRESHOLD))
+            if self._bare.any():
+                # Statements without exemplars have one training point each, so the head all but
+                # never picks them: they are scored on their text instead, on the same scale.
+                scores[:, self._bare] = self._cosine(unit_vecs)[:, self._bare]
+        if signals is not None:
+            held = np.array([bool(sig & NOT_WORK_DONE) for sig in signals], dtype=bool)
+            scores[held] = np.minimum(scores[held] * HELD_BELOW / DECIDE, HELD_BELOW)
+        return Scored(scores, _decide(scores))
 
-    def _cosine(self, unit_vecs: np.ndarray) -> Scored:
+    def _cosine(self, unit_vecs: np.ndarray) -> np.ndarray:
         sims = self.index.similarities(unit_vecs)[:, self._stmt_rows]
         scores = _calibrate(sims, COSINE_THRESHOLD, COSINE_THRESHOLD + COSINE_SPAN)
-        return Scored(scores, _decide(sims, COSINE_THRESHOLD, COSINE_RELATIVE))
+        # Text-only scores are rough: only statements close to the unit's best one may count.
+        weak = sims < COSINE_RELATIVE * sims.max(axis=1, keepdims=True)
+        return np.where(weak & (scores >= DECIDE), np.minimum(scores, POSSIBLE), scores).astype(np.float32)
