@@ -14,6 +14,7 @@ regexes are anchored and bounded, and long lines are only looked at through shor
 from __future__ import annotations
 
 from .sentences import split_sentences
-from .split import split_units
+from .signals import SIGNALS, item_signals, section_kinds
+from .split import FORMS, split_units
 
-__all__ = ["split_sentences", "split_units"]
+__all__ = ["FORMS", "SIGNALS", "item_signals", "section_kinds", "split_sentences", "split_units"]
