@@ -52,7 +52,7 @@ _SECTION_WORDS: dict[str, frozenset[str]] = {
     "section:goals": _words(
         "goal goals plan plans planning roadmap objectives aspirations ambitions intentions upcoming "
         "wishlist next-year next-quarter next-half next-steps next-up looking-ahead looking-forward "
-        "next-cycle future-work what's-next"
+        "next-cycle future-work what's-next tomorrow next-week next"
     ),
     "section:learning": _words(
         "learned learnt learning learnings lesson lessons til takeaways today-i-learned"
@@ -130,7 +130,7 @@ _AUX = _words("am are is be been also still currently really then now definitely
               "hopefully eventually soon actively just")
 _GOAL_LABELS = _words("goal goals plan plans next objective objectives aim intention")
 _TODO_LABELS = _words("todo to-do fixme tbd followup follow-up action")
-_TODO_WORDS = frozenset({"TODO", "FIXME", "TBD", "todo:", "TODO:"})
+_TODO_WORDS = frozenset({"TODO", "FIXME", "TBD"})
 
 
 def _skip_bold_title(raw: str) -> str:
@@ -212,6 +212,6 @@ def item_signals(
         or sentences[-1].rstrip(_CLOSERS + " ").endswith("?")
     ):
         out.add("question")
-    if unchecked or any(w.rstrip(":,.") in _TODO_WORDS or w in _TODO_WORDS for w in text.split()):
+    if unchecked or any(w.strip("()[]:,.;!") in _TODO_WORDS for w in text.split()):
         out.add("todo")
     return frozenset(out)

@@ -59,6 +59,13 @@ log = logging.getLogger(__name__)
 
 FORMS = ("bullet", "paragraph", "sentence", "log", "note", "row")
 _LABEL_LEVEL = 7  # labels (bold lines, dates, "Highlights:") nest under every heading level
+# Lines of standup notes that head the notes below them (nested under any other label).
+_STANDUP_LABELS = frozenset(
+    {
+        "yesterday", "today", "tomorrow", "blockers", "blocked", "done", "doing", "wip", "next",
+        "last week", "this week", "next week", "next up",
+    }
+)
 _WRAP_MIN = 40  # nobody hard-wraps prose narrower than this: shorter blocks are lists of notes
 
 
@@ -304,6 +311,10 @@ class _Splitter:
         if _is_chat_header(text):
             self._flush_block()
             self.chat = True
+            return True
+        if len(text) <= 20 and text.rstrip(": ").casefold() in _STANDUP_LABELS:
+            self._flush_block()  # "yesterday" / "today:" in standup notes head the lines below
+            self._set_section(_reduce(text).rstrip(": "), _LABEL_LEVEL + 1)
             return True
         label = _emphasis_label(text) or _html_heading(text)
         if label is None and not self.chat:
