@@ -252,6 +252,26 @@ def test_star_item_keeps_its_whole_source_span() -> None:
     assert units[0].sentences[0] == "Checkout latency."
 
 
+def test_star_sentences_pasted_without_indentation_stay_in_the_item() -> None:
+    doc = (
+        "- **Billing migration.** Invoices failed at month end.\nI rebuilt the retry queue.\n"
+        "- Shipped billing v2\nMentored Ana on on-call.\n"
+    )
+    assert [(u.text, u.line, u.end_line) for u in split_units(doc)] == [
+        ("Billing migration. Invoices failed at month end. I rebuilt the retry queue.", 1, 2),
+        ("Shipped billing v2", 3, 3),
+        ("Mentored Ana on on-call.", 4, 4),  # a plain bullet is not continued by a new sentence
+    ]
+
+
+def test_wrapped_prose_ending_in_emoji_is_one_paragraph() -> None:
+    doc = (
+        "I moved the whole reporting stack off the old cron box and onto the new scheduler\n"
+        "with a lot of patience from the analytics team, and it finally shipped 🎉\n"
+    )
+    assert [(u.form, u.line, u.end_line) for u in split_units(doc)] == [("sentence", 1, 2)]
+
+
 def test_sentence_units_are_their_own_sentence() -> None:
     units = split_units(BOLD_LED)
     assert units[2].sentences == ("Plain prose follows here.",)

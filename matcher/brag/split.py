@@ -66,6 +66,7 @@ _STANDUP_LABELS = frozenset(
         "last week", "this week", "next week", "next up",
     }
 )
+_WRAP_LONG = 60  # lines this long throughout a block are a wrapped paragraph's, not notes
 _WRAP_MIN = 40  # nobody hard-wraps prose narrower than this: shorter blocks are lists of notes
 
 
@@ -155,9 +156,14 @@ def _note_groups(block: Sequence[_Line]) -> list[list[_Line]] | None:
     if any(len(t) > _LOG_LINE_MAX for t in texts):
         return None
     # Editors' wrapping only explains breaks in a block that reads as prose: sentences ending
-    # mid-line, or a last line closed by a full stop. Notes rarely have either.
+    # mid-line, a last line closed by a full stop, or every line but the last long. Notes rarely
+    # have any of these.
     lower_wraps = any(len(_sentence_spans(t)) > 1 for t in texts)
-    prose = lower_wraps or texts[-1].rstrip(_CLOSERS + " ")[-1:] in (".", "!", "…")
+    prose = (
+        lower_wraps
+        or (_ends_sentence(texts[-1]) and "?" not in texts[-1][-4:])
+        or min(len(t) for t in texts[:-1]) >= _WRAP_LONG
+    )
     width = max(len(t) for t in texts) if prose else 0
     groups = [[block[0]]]
     for prev, line in itertools.pairwise(block):
@@ -424,9 +430,11 @@ class _Splitter:
             return item
         if item.blank_seen or not item.pieces:
             return None
-        # An unindented line straight after an item continues it only when the item was wrapped,
-        # and never when the line is itself a label or a log entry.
-        if not _looks_wrapped(item.pieces[-1].text, line.text) or _has_log_prefix(line.text):
+        # An unindented line straight after an item continues it only when the item was wrapped
+        # or is a STAR-style bold-title item (its sentences pasted without indentation), and
+        # never when the line is itself a label or a log entry.
+        wrapped = _looks_wrapped(item.pieces[-1].text, line.text)
+        if not (wrapped or _starts_bold(item.pieces[0].text)) or _has_log_prefix(line.text):
             return None
         if _emphasis_label(line.text) is not None or _is_chat_header(line.text):
             return None
