@@ -122,7 +122,9 @@ _THINKING = _words("thinking")
 _ABOUT = _words("about of")
 _LIKE = _words("like love prefer")
 _PERIODS = _words(
-    "week month quarter half year sprint cycle semester q1 q2 q3 q4 h1 h2 step steps up time"
+    "week month quarter half year sprint cycle semester q1 q2 q3 q4 h1 h2 step steps up time "
+    "january february march april may june july august september october november december "
+    "2024 2025 2026 2027 2028 2029 2030"
 )
 _TIME_OPENERS = _words("this in by over during for from before after")
 _SUBJECTS = _words("i we me team our my the i'm we're")
@@ -186,6 +188,10 @@ def _mood(words: list[str]) -> set[str]:
         return {"future"}
     if verb in ("would", "i'd", "we'd") and nxt in _LIKE:
         return {"future"}
+    if verb in ("could", "would") and nxt == "not":
+        return set()  # "Could not reproduce it, so I ..." reports what happened
+    if verb == "may" and (not nxt.isalpha() or (nxt.endswith("ed") and nxt not in _TO_INTENT)):
+        return set()  # "May 2025 ...", "May - shipped ...": the month
     if verb in _CONDITIONAL:
         return {"conditional"}
     if (verb in _THINKING and nxt in _ABOUT) or (verb in _WHETHER_VERBS and nxt in _WHETHER):
