@@ -7,13 +7,13 @@ The vocabulary is fixed (`SIGNALS`); a unit's `signals` is a frozenset drawn fro
   (what I learned, lessons, learnings, TIL), ``section:talks`` (talks, conferences, courses,
   training, reading, books), ``section:personal`` (outside of work, personal, hobbies, side
   projects), ``section:feedback`` (feedback received, kudos, praise, shout-outs), ``section:notes``
-  (notes, to-do, open questions, ideas, follow-ups);
+  (notes, to-do, open questions, ideas, follow-ups, things I'm thinking about);
 - from the item itself, looking only at the start of its first sentence (after a date prefix, a
   bold title, a time phrase such as "next quarter", a subject such as "I"/"we" and adverbs such as
   "also"), so "Built X that will save Y" stays past work: ``future`` (will, 'll, shall, going to,
   plan to, want to, hope to, aim to, would like to, need to, next quarter/year/..., "Goal:",
-  "Next:"), ``conditional`` (considering, might, may, maybe, could, would, should, thinking about,
-  evaluating/exploring/deciding whether), ``question`` (the first or last sentence ends with "?"),
+  "Next:"), ``conditional`` (considering, might, may, maybe, could, would, should, whether,
+  thinking about, evaluating/exploring/deciding whether), ``question`` (the first or last sentence ends with "?"),
   ``todo`` (an unchecked "[ ]" box, "TODO"/"FIXME"/"TBD" anywhere as a word, or a leading "to do:",
   "follow up:", "action item:").
 
@@ -71,7 +71,7 @@ _SECTION_WORDS: dict[str, frozenset[str]] = {
     ),
     "section:notes": _words(
         "notes note todo todos to-do to-dos to-do's backlog questions scratch follow-ups followups "
-        "parking-lot ideas inbox scratchpad"
+        "parking-lot ideas inbox scratchpad thinking-about considering wondering"
     ),
 }
 # Words that make a heading about delivered work whatever else it says ("Goals and achievements").
@@ -112,7 +112,7 @@ _TO_INTENT = _words(
 )
 _CONDITIONAL = _words(
     "considering consider contemplating pondering wondering might may maybe perhaps possibly "
-    "potentially could would should debating weighing"
+    "potentially could would should debating weighing whether"
 )
 _WHETHER_VERBS = _words(
     "evaluating exploring investigating deciding figuring assessing checking seeing"
