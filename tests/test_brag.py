@@ -21,7 +21,7 @@ from matcher.text import clean_text, collapse_ws, reduce_markdown
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 EVAL = SHARED / "eval"
-DEV_UNITS_REQUIRED = 147
+DEV_UNITS_REQUIRED = 149  # all of them: the eval figures rest on the splitter matching gold
 
 
 def texts(doc: str) -> list[str]:
@@ -88,7 +88,7 @@ def test_dev_set_units_match_gold() -> None:
     summary = f"dev set: {matched}/{total} gold units produced, {extra} extra units"
     print(summary, *notes, sep="\n")  # shown with -s / -rA: the score and what differs
     assert total == 149
-    assert matched >= DEV_UNITS_REQUIRED, "\n".join([summary, *notes])
+    assert matched >= DEV_UNITS_REQUIRED and extra == 0, "\n".join([summary, *notes])
 
 
 def test_dev_set_sections_come_from_headings() -> None:
