@@ -7,6 +7,8 @@ Every fixture here is written for this test; none comes from the dev sets or a p
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from matcher.brag import FORMS, SIGNALS, item_signals, section_kinds, split_units
 from matcher.models import Unit
@@ -415,3 +417,23 @@ def test_long_documents_stay_linear() -> None:
     assert len(units) == 20_000 and all(u.signals == {"future", "section:goals"} for u in units)
     long_item = "- Built it " + "and then more " * 50_000 + "\n"
     assert split_units(long_item)[0].signals == frozenset()
+
+
+_PIECES = [
+    *"-*+#>|`_[]()?.:, \t\n0123456789aAzZ",
+    "**", "__", "- ", "  - ", "    - ", "1. ", "- [ ] ", "- [x] ", "**Title.** ", "TODO ",
+    "will ", "might ", "Built ", "next quarter ", "## Goals\n", "## What I learned\n",
+    "### Q1\n", "**2026-03-02**\n", "2026-03-04: ", "today\n", "yesterday\n", "\r\n", "🎉",
+    "and\n", "the\n", "Considering ", "?\n",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(_PIECES), max_size=60).map("".join))
+def test_fuzz_items_keep_their_fields_consistent(doc: str) -> None:
+    units = split_units(doc)
+    check_positions(doc, units)
+    for u in units:
+        if u.parent is not None:
+            parent = units[u.parent]
+            assert parent.form == u.form == "bullet" and parent.end_line < u.line, (parent, u)
