@@ -1,4 +1,4 @@
-"""Split a brag document into accomplishment items (the shared definition: /work/notes/units.md).
+"""Split a brag document into accomplishment items (the shared definition: docs/units.md).
 
 A unit is an item: a bullet or numbered item with its wrapped and indented continuation lines
 (STAR-style bold-title bullets included; sub-bullets are items of their own, with `parent` set), a
