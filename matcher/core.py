@@ -151,7 +151,7 @@ class Matcher:
     def match_units(self, units: Sequence[Unit]) -> Report:
         """Match already-split units (e.g. gold units in an evaluation)."""
         vecs = self.embedder.encode([u.text for u in units])
-        return self._report(units, self.scorer.score(vecs))
+        return self._report(units, self.scorer.score(vecs, [u.signals for u in units]))
 
     @overload
     def match_many(self, texts: Iterable[str], *, errors: Literal["raise"] = "raise") -> Iterator[Report]: ...
@@ -186,15 +186,16 @@ class Matcher:
         if pending:
             yield from self._match_batch(pending)
 
-    def score(self, texts: Sequence[str]) -> Scored:
-        """Calibrated scores (texts x statements, ladder order) and decisions for unit texts."""
-        return self.scorer.score(self.embedder.encode(list(texts)))
+    def score(self, texts: Sequence[str], signals: Sequence[frozenset[str]] | None = None) -> Scored:
+        """Calibrated scores (texts x statements, ladder order) and decisions for unit texts;
+        `signals` are the units' signals from the splitter (matcher.brag), when known."""
+        return self.scorer.score(self.embedder.encode(list(texts)), signals)
 
     # -- internals -----------------------------------------------------------------------------
 
     def _match_batch(self, docs: list[list[Unit] | DocumentError]) -> Iterator[Report | DocumentError]:
-        flat = [u.text for units in docs if isinstance(units, list) for u in units]
-        scored = self.scorer.score(self.embedder.encode(flat))
+        flat = [u for units in docs if isinstance(units, list) for u in units]
+        scored = self.scorer.score(self.embedder.encode([u.text for u in flat]), [u.signals for u in flat])
         start = 0
         for units in docs:
             if isinstance(units, DocumentError):

@@ -15,7 +15,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,17 @@ from .models import Ladder, Unit
 from .scoring import MAX_EVIDENCES
 from .text import collapse_ws, decode_bytes, normalize_key, reduce_markdown
 
-__all__ = ["EvalDoc", "Metrics", "compute_metrics", "evaluate", "load_gold"]
+__all__ = [
+    "EvalDoc",
+    "EvalSet",
+    "Metrics",
+    "SetResults",
+    "compute_metrics",
+    "evaluate",
+    "evaluate_sets",
+    "load_gold",
+    "load_sets",
+]
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +259,14 @@ def bm25_method() -> Method:
     return run
 
 
+def _signals_of(doc: EvalDoc, units: Sequence[str]) -> list[frozenset[str]]:
+    """The splitter's signals for unit texts of `doc` (matched by text, so gold units get them too)."""
+    from .brag import split_units
+
+    by_key = {_unit_key(u.text): u.signals for u in split_units(doc.text)}
+    return [by_key.get(_unit_key(u), frozenset()) for u in units]
+
+
 def matcher_method(factory: Callable[[Ladder], object]) -> Method:
     """The product matcher (a Matcher per ladder, built once)."""
     built: dict[str, object] = {}
@@ -258,11 +276,31 @@ def matcher_method(factory: Callable[[Ladder], object]) -> Method:
         if m is None:
             m = built[doc.ladder.id] = factory(doc.ladder)
         ids = [s.id for s in doc.ladder.statements]
-        scored = m.score(units)
+        scored = m.score(units, signals=_signals_of(doc, units))
         decisions = tuple(frozenset(ids[j] for j in row) for row in scored.decisions)
         return DocRun(tuple(units), scored.scores, decisions)
 
     return run
+
+
+def _run_all(
+    docs: Sequence[EvalDoc],
+    methods: dict[str, Method],
+    gold_units: bool,
+    splitter: Callable[[str], list[Unit]] | None,
+) -> dict[str, list[DocRun]]:
+    """Each method's run on each doc (own split, or the gold units)."""
+    def split(text: str) -> list[Unit]:
+        from .brag import split_units
+
+        return (splitter or split_units)(text)
+
+    unit_texts = [list(d.gold_units) if gold_units else [u.text for u in split(d.text)] for d in docs]
+    unit_texts = [[reduce_markdown(u) for u in units] for units in unit_texts]
+    return {
+        name: [method(d, units) for d, units in zip(docs, unit_texts, strict=True)]
+        for name, method in methods.items()
+    }
 
 
 def evaluate(
@@ -273,15 +311,102 @@ def evaluate(
     splitter: Callable[[str], list[Unit]] | None = None,
 ) -> dict[str, Metrics]:
     """Run each method over the docs (own split, or the gold units) and compute its metrics."""
-    def split(text: str) -> list[Unit]:
-        from .brag import split_units
+    runs = _run_all(docs, methods, gold_units, splitter)
+    return {name: compute_metrics(docs, r) for name, r in runs.items()}
 
-        return (splitter or split_units)(text)
 
-    unit_texts = [list(d.gold_units) if gold_units else [u.text for u in split(d.text)] for d in docs]
-    unit_texts = [[reduce_markdown(u) for u in units] for units in unit_texts]
-    results = {}
-    for name, method in methods.items():
-        runs = [method(d, units) for d, units in zip(docs, unit_texts, strict=True)]
-        results[name] = compute_metrics(docs, runs)
-    return results
+# -- several dev sets ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """One labelled dev set: a name (its folder's) and its documents."""
+
+    name: str
+    docs: tuple[EvalDoc, ...]
+
+
+def load_sets(paths: Sequence[str | Path], docs_dir: str | Path | None = None) -> list[EvalSet]:
+    """Dev sets from folders holding labels.jsonl + docs/ (shared/eval's layout), or from a
+    labels file with its documents in `docs_dir` (the one-set form `eval LABELS --docs DIR`)."""
+    if not paths:
+        raise EvalError("eval: give at least one dev set folder (holding labels.jsonl and docs/).")
+    if docs_dir is not None:
+        if len(paths) != 1:
+            raise EvalError(
+                f"eval: --docs goes with one labels file, not {len(paths)} paths; "
+                "give dev set folders (labels.jsonl + docs/) instead."
+            )
+        labels = Path(paths[0])
+        return [EvalSet(_set_name(labels.parent if labels.is_file() else labels), tuple(load_gold(labels, docs_dir)))]
+    sets: list[EvalSet] = []
+    names: set[str] = set()
+    for raw in paths:
+        path = Path(raw)
+        folder = path.parent if path.is_file() else path
+        labels = path if path.is_file() else path / "labels.jsonl"
+        if not labels.is_file():
+            raise EvalError(f"{path}: no labels.jsonl there; give a dev set folder (labels.jsonl + docs/).")
+        name = base = _set_name(folder)
+        k = 2
+        while name in names:  # two sets in folders of the same name
+            name, k = f"{base}-{k}", k + 1
+        names.add(name)
+        sets.append(EvalSet(name, tuple(load_gold(labels, folder / "docs"))))
+    return sets
+
+
+def _set_name(folder: Path) -> str:
+    return folder.resolve().name or "eval"
+
+
+@dataclass(frozen=True)
+class SetResults:
+    """Metrics per dev set and over their union (method -> Metrics), and per document if asked
+    ("set/doc" -> method -> Metrics)."""
+
+    sets: dict[str, dict[str, Metrics]]
+    union: dict[str, Metrics]
+    per_doc: dict[str, dict[str, Metrics]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        out: dict = {
+            "sets": {s: {k: m.to_dict() for k, m in r.items()} for s, r in self.sets.items()},
+            "union": {k: m.to_dict() for k, m in self.union.items()},
+        }
+        if self.per_doc:
+            out["per_doc"] = {d: {k: m.to_dict() for k, m in r.items()} for d, r in self.per_doc.items()}
+        return out
+
+
+def evaluate_sets(
+    sets: Sequence[EvalSet],
+    methods: dict[str, Method],
+    *,
+    gold_units: bool = False,
+    splitter: Callable[[str], list[Unit]] | None = None,
+    per_doc: bool = False,
+) -> SetResults:
+    """Run each method once over every document, then compute metrics per set, over the union
+    (documents renamed "set/doc" so equal names in two sets stay apart) and per document."""
+    docs = [replace(d, doc=f"{s.name}/{d.doc}") for s in sets for d in s.docs]
+    runs = _run_all(docs, methods, gold_units, splitter)
+    spans: dict[str, range] = {}
+    start = 0
+    for s in sets:
+        spans[s.name] = range(start, start + len(s.docs))
+        start += len(s.docs)
+    by_set = {
+        s.name: {
+            name: compute_metrics([docs[i] for i in spans[s.name]], [r[i] for i in spans[s.name]])
+            for name, r in runs.items()
+        }
+        for s in sets
+    }
+    union = {name: compute_metrics(docs, r) for name, r in runs.items()}
+    docs_out = (
+        {d.doc: {name: compute_metrics([d], [r[i]]) for name, r in runs.items()} for i, d in enumerate(docs)}
+        if per_doc
+        else {}
+    )
+    return SetResults(by_set, union, docs_out)

@@ -81,10 +81,15 @@ class Ladder:
 
 @dataclass(frozen=True)
 class Unit:
-    """One accomplishment unit of a brag document.
+    """One accomplishment unit (item) of a brag document; see docs in `matcher.brag`.
 
-    `text` is the unit with markdown reduced; `raw` is the source text it came from, which lies on
-    lines `line`..`end_line` (1-based, inclusive) of the document. `section` is the nearest heading.
+    `text` is the unit with markdown reduced; `raw` is the exact source text it came from (list
+    marker excluded), which lies on lines `line`..`end_line` (1-based, inclusive) of the document.
+    `section` is the nearest heading or label. `parent` is the index (in the split's list) of the
+    item a sub-bullet sits under, else None. `sentences` are the unit's sentences (reduced text,
+    `(text,)` for a one-sentence unit). `signals` are drawn from `matcher.brag.SIGNALS` (section
+    kind, future / conditional / question / todo). `form` is one of `matcher.brag.FORMS`
+    ("" when unknown, e.g. units made by hand).
     """
 
     id: str
@@ -93,3 +98,7 @@ class Unit:
     end_line: int
     section: str = ""
     raw: str = field(default="", repr=False)
+    parent: int | None = None
+    sentences: tuple[str, ...] = field(default=(), repr=False)
+    signals: frozenset[str] = frozenset()
+    form: str = ""

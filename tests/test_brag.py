@@ -21,7 +21,7 @@ from matcher.text import clean_text, collapse_ws, reduce_markdown
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 EVAL = SHARED / "eval"
-DEV_UNITS_REQUIRED = 147
+DEV_UNITS_REQUIRED = 149  # all of them: the eval figures rest on the splitter matching gold
 
 
 def texts(doc: str) -> list[str]:
@@ -88,7 +88,7 @@ def test_dev_set_units_match_gold() -> None:
     summary = f"dev set: {matched}/{total} gold units produced, {extra} extra units"
     print(summary, *notes, sep="\n")  # shown with -s / -rA: the score and what differs
     assert total == 149
-    assert matched >= DEV_UNITS_REQUIRED, "\n".join([summary, *notes])
+    assert matched >= DEV_UNITS_REQUIRED and extra == 0, "\n".join([summary, *notes])
 
 
 def test_dev_set_sections_come_from_headings() -> None:
@@ -530,7 +530,7 @@ def test_split_sentences() -> None:
 # ---------------------------------------------------------------------------------------------
 
 SIZE_CASES = {
-    "100k lower-case one-char lines": ("x\n" * 100_000, 1),
+    "100k lower-case one-char lines": ("x\n" * 100_000, 100_000),  # a notes dump
     "100k upper-case one-char lines": ("X\n" * 100_000, 100_000),
     "100k dash lines": ("-\n" * 100_000, 0),
     "100k bullets": ("- a\n" * 100_000, 100_000),
@@ -538,6 +538,13 @@ SIZE_CASES = {
     "100k fences": ("```\n" * 100_000, 0),
     "100k open comments": ("<!--\n" * 100_000, 0),
     "100k table rows": ("| a |\n" * 100_000, 100_000),
+    "20k bold-led lines": ("**a** b\n" * 20_000, 20_000),
+    "20k unclosed bold lines": ("**a b\n" * 20_000, 20_000),
+    "20k notes lines": ("fixed the flaky login test in ci\n" * 20_000, 20_000),
+    "20k wrapped prose lines": ("moved the reporting stack off the cron box and the\n" * 20_000, 1),
+    "20k standup labels": ("today\nfixed x\n" * 20_000, 20_000),
+    "5k nested bold titles": ("".join(" " * (i % 200) + "- **t**\n" for i in range(5_000)), 5_000),
+    "1 MB of TODO words": ("- " + "TODO " * 200_000, 1),
     "100k headings": ("# h\n" * 100_000, 0),
     "1 MB of one letter": ("a" * 1_000_000, 1),
     "1 MB of words": ("word " * 200_000, 1),

@@ -17,6 +17,7 @@ from .classify import (
     _date_label,
     _emphasis_label,
     _ends_sentence,
+    _first_letter,
     _has_alnum,
     _has_log_prefix,
     _is_chat_header,
@@ -36,9 +37,13 @@ from .lines import (
 )
 from .sentences import (
     _sentence_spans,
+    split_sentences,
 )
+from .signals import item_signals, section_kinds
 from .vocab import (
     _CLOSERS,
+    _CONTINUATION_CHARS,
+    _CONTINUATION_WORDS,
     _DIGIT,
     _DOC_TITLE,
     _HTML_HEADING,
@@ -46,18 +51,39 @@ from .vocab import (
     _LABEL_MAX,
     _LOG_LINE_MAX,
     _OPENERS,
+    _PERIOD,
     _reduce,
 )
 
 log = logging.getLogger(__name__)
 
+FORMS = ("bullet", "paragraph", "sentence", "log", "note", "row")
+_LABEL_LEVEL = 7  # labels (bold lines, dates, "Highlights:") nest under every heading level
+# Lines of standup notes that head the notes below them (nested under any other label).
+_STANDUP_LABELS = frozenset(
+    {
+        "yesterday", "today", "tomorrow", "blockers", "blocked", "done", "doing", "wip", "next",
+        "last week", "this week", "next week", "next up",
+    }
+)
+_WRAP_LONG = 60  # lines this long throughout a block are a wrapped paragraph's, not notes
+_WRAP_MIN = 40  # nobody hard-wraps prose narrower than this: shorter blocks are lists of notes
+
 
 class _Draft(NamedTuple):
-    """Lines that become one unit ("whole", "row") or one unit per sentence ("sentences")."""
+    """Lines that become one unit ("whole", "row") or one unit per sentence ("sentences").
+
+    `form` is the unit form (see `FORMS`), `kinds` the section signals, `parent` the index of the
+    draft of the parent item (sub-bullets only) and `unchecked` marks a "[ ]" checkbox item.
+    """
 
     kind: str
     pieces: tuple[_Line, ...]
     section: str
+    form: str = "note"
+    kinds: frozenset[str] = frozenset()
+    parent: int | None = None
+    unchecked: bool = False
 
 
 @dataclass(slots=True)
@@ -66,6 +92,9 @@ class _Item:
     indent: int
     quote: int
     section: str
+    kinds: frozenset[str]
+    parent: int | None
+    unchecked: bool
     blank_seen: bool = False
 
 
@@ -92,38 +121,104 @@ def _log_groups(block: Sequence[_Line]) -> Iterator[tuple[bool, list[_Line]]]:
         yield is_entry, group
 
 
-def _is_per_line(block: Sequence[_Line]) -> bool:
-    """Whether a block of plain lines is a list of short entries rather than wrapped prose."""
-    if len(block) < 2:
+def _wraps(prev: str, nxt: str, width: int, lower_wraps: bool = False) -> bool:
+    """Whether a plain line break between `prev` and `nxt` is a hard wrap inside prose.
+
+    A line ending in a continuation word or character ("and", "the", ",") is wrapped. Otherwise
+    the break is a wrap when the block is wrapped at some width (its longest line, at least
+    `_WRAP_MIN`) and the next word would not have fitted on `prev`: that is how editors wrap. A
+    lower-case start proves nothing alone (notes dumps are often lower case), only in a block
+    whose sentences end mid-line (`lower_wraps`), which notes do not do.
+    """
+    if lower_wraps and _first_letter(nxt).islower() and not _ends_sentence(prev):
+        return True
+    tail = prev[-40:].rstrip()
+    if tail and (
+        tail[-1] in _CONTINUATION_CHARS or tail.rsplit(None, 1)[-1].lower() in _CONTINUATION_WORDS
+    ):
+        return True
+    if width < _WRAP_MIN:
         return False
+    first = nxt[:64].split(None, 1)
+    return bool(first) and len(prev) + 1 + len(first[0]) > width
+
+
+def _note_groups(block: Sequence[_Line]) -> list[list[_Line]] | None:
+    """The notes of a block of plain lines (one per line, or per wrapped run of lines), or None
+    when the block is one paragraph of prose."""
+    if len(block) < 2:
+        return None
     texts = [line.text for line in block]
     if all(_ends_sentence(t) for t in texts):
-        return all(len(t) <= _LOG_LINE_MAX or len(_sentence_spans(t)) == 1 for t in texts)
+        if all(len(t) <= _LOG_LINE_MAX or len(_sentence_spans(t)) == 1 for t in texts):
+            return [[line] for line in block]
+        return None
     if any(len(t) > _LOG_LINE_MAX for t in texts):
-        return False
-    if any(_looks_wrapped(prev, nxt) for prev, nxt in itertools.pairwise(texts)):
-        return False
-    return all(len(_sentence_spans(t)) == 1 for t in texts)  # prose has sentences ending mid-line
+        return None
+    # Editors' wrapping only explains breaks in a block that reads as prose: sentences ending
+    # mid-line, a last line closed by a full stop, or every line but the last long. Notes rarely
+    # have any of these.
+    lower_wraps = any(len(_sentence_spans(t)) > 1 for t in texts)
+    prose = (
+        lower_wraps
+        or (_ends_sentence(texts[-1]) and "?" not in texts[-1][-4:])
+        or min(len(t) for t in texts[:-1]) >= _WRAP_LONG
+    )
+    width = max(len(t) for t in texts) if prose else 0
+    groups = [[block[0]]]
+    for prev, line in itertools.pairwise(block):
+        if _wraps(prev.text, line.text, width, lower_wraps):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return groups if len(groups) > 1 else None
 
 
-def _block_drafts(block: Sequence[_Line], section: str, chat: bool) -> list[_Draft]:
+def _starts_bold(text: str) -> bool:
+    return text[:2] in ("**", "__") and text[2:3].strip() != ""
+
+
+def _bold_groups(block: Sequence[_Line]) -> Iterator[tuple[bool, list[_Line]]]:
+    """Split a block at bold-led lines that start a new thought; yields (bold-led, lines)."""
+    group: list[_Line] = []
+    bold = False
+    for line in block:
+        if _starts_bold(line.text) and not (group and _wraps(group[-1].text, line.text, 0)):
+            if group:
+                yield bold, group
+            group, bold = [line], True
+        else:
+            group.append(line)
+    if group:
+        yield bold, group
+
+
+def _block_drafts(block: Sequence[_Line], section: str, kinds: frozenset[str], chat: bool) -> list[_Draft]:
     if chat:
-        return [_Draft("whole", (line,), section) for line in block]
+        return [_Draft("whole", (line,), section, "note", kinds) for line in block]
     if not any(_has_log_prefix(line.text) for line in block):
-        return _plain_drafts(block, section)
+        return _plain_drafts(block, section, kinds)
     drafts: list[_Draft] = []
     for is_entry, group in _log_groups(block):
         if is_entry:
-            drafts.append(_Draft("whole", tuple(group), section))
+            drafts.append(_Draft("whole", tuple(group), section, "log", kinds))
         else:
-            drafts.extend(_plain_drafts(group, section))
+            drafts.extend(_plain_drafts(group, section, kinds))
     return drafts
 
 
-def _plain_drafts(block: Sequence[_Line], section: str) -> list[_Draft]:
-    if _is_per_line(block):
-        return [_Draft("whole", (line,), section) for line in block]
-    return [_Draft("sentences", tuple(block), section)]
+def _plain_drafts(block: Sequence[_Line], section: str, kinds: frozenset[str]) -> list[_Draft]:
+    drafts: list[_Draft] = []
+    for bold, group in _bold_groups(block):
+        if bold:  # a bold-led paragraph is one item, however many sentences
+            drafts.append(_Draft("whole", tuple(group), section, "paragraph", kinds))
+            continue
+        notes = _note_groups(group)
+        if notes is None:
+            drafts.append(_Draft("sentences", tuple(group), section, "sentence", kinds))
+        else:
+            drafts.extend(_Draft("whole", tuple(n), section, "note", kinds) for n in notes)
+    return drafts
 
 
 @dataclass(slots=True)
@@ -132,11 +227,16 @@ class _Splitter:
 
     lines: list[_Line]
     section: str = ""
+    kinds: frozenset[str] = frozenset()
     drafts: list[_Draft] = field(default_factory=list)
     block: list[_Line] = field(default_factory=list)
     item: _Item | None = None
     chat: bool = False
     next_text: list[int] = field(default_factory=list)
+    # (level, section kinds) of the enclosing headings, outermost first; labels are level 7.
+    headings: list[tuple[int, frozenset[str]]] = field(default_factory=list)
+    # (indent, quote, draft index) of the items a new item may be nested under.
+    parents: list[tuple[int, int, int]] = field(default_factory=list)
 
     def run(self) -> list[_Draft]:
         n = len(self.lines)
@@ -170,14 +270,16 @@ class _Splitter:
             return i + 1
         if _is_rule(text) or _is_skippable(text):
             self._close_all()
+            self.parents.clear()
             return i + 1
         heading = _atx_heading(line)
         if heading is not None:
             self._close_all()
-            self._set_section(heading)
+            self._set_section(heading, len(text) - len(text.lstrip("#")))
             return i + 1
         if self._table_starts(i):
             self._close_all()
+            self.parents.clear()
             return self._table(i)
         offset = _item_offset(text)
         if offset is not None:
@@ -189,6 +291,7 @@ class _Splitter:
             item.pieces.append(line)
             return i + 1
         self._close_item()
+        self.parents.clear()
         if not self._label(line, i):
             if self.block and self.block[-1].quote != line.quote:
                 self._flush_block()
@@ -197,9 +300,16 @@ class _Splitter:
 
     # -- sections and labels --------------------------------------------------------------
 
-    def _set_section(self, text: str) -> None:
+    def _set_section(self, text: str, level: int = _LABEL_LEVEL) -> None:
+        """Enter section `text`; its signals are those of the nearest enclosing heading or label
+        that names a kind ("## Goals" > "**Q1**" keeps "section:goals")."""
         self.section = text
         self.chat = False
+        while self.headings and self.headings[-1][0] >= level:
+            self.headings.pop()
+        self.headings.append((level, section_kinds(text)))
+        self.kinds = next((k for _, k in reversed(self.headings) if k), frozenset())
+        self.parents.clear()
 
     def _label(self, line: _Line, i: int) -> bool:
         """Handle `line` if it is a label of some kind (it then starts a new section)."""
@@ -207,6 +317,10 @@ class _Splitter:
         if _is_chat_header(text):
             self._flush_block()
             self.chat = True
+            return True
+        if len(text) <= 20 and text.rstrip(": ").casefold() in _STANDUP_LABELS:
+            self._flush_block()  # "yesterday" / "today:" in standup notes head the lines below
+            self._set_section(_reduce(text).rstrip(": "), _LABEL_LEVEL + 1)
             return True
         label = _emphasis_label(text) or _html_heading(text)
         if label is None and not self.chat:
@@ -274,19 +388,26 @@ class _Splitter:
             return False  # more likely a rule after a paragraph than a heading
         self.block.pop()
         self._flush_block()
-        self._set_section(_reduce(title.text))
+        self._set_section(_reduce(title.text), 1 if "=" in chars else 2)
         return True
 
     # -- items ----------------------------------------------------------------------------
 
     def _open_item(self, line: _Line, offset: int, i: int) -> None:
         piece = line.tail(offset)
+        parents = self.parents
+        while parents and (parents[-1][0] >= line.indent or parents[-1][1] != line.quote):
+            parents.pop()
         label = _item_label(piece.text, lambda: self._has_children(line, i))
         if label is not None:
             self._set_section(label)
             return
         pieces = [piece] if piece.text else []
-        self.item = _Item(pieces, line.indent, line.quote, self.section)
+        parent = parents[-1][2] if parents else None
+        unchecked = line.text[:offset].rstrip().endswith("[ ]")
+        self.item = _Item(
+            pieces, line.indent, line.quote, self.section, self.kinds, parent, unchecked
+        )
 
     def _has_children(self, line: _Line, i: int) -> bool:
         """Whether the next non-blank line is an item nested under the item on `line`."""
@@ -309,17 +430,31 @@ class _Splitter:
             return item
         if item.blank_seen or not item.pieces:
             return None
-        # An unindented line straight after an item continues it only when the item was wrapped,
-        # and never when the line is itself a label or a log entry.
-        if not _looks_wrapped(item.pieces[-1].text, line.text) or _has_log_prefix(line.text):
+        # An unindented line straight after an item continues it only when the item was wrapped
+        # or is a STAR-style bold-title item (its sentences pasted without indentation), and
+        # never when the line is itself a label or a log entry.
+        wrapped = _looks_wrapped(item.pieces[-1].text, line.text)
+        if not (wrapped or _starts_bold(item.pieces[0].text)) or _has_log_prefix(line.text):
             return None
         if _emphasis_label(line.text) is not None or _is_chat_header(line.text):
             return None
         return item
 
     def _close_item(self) -> None:
-        if self.item is not None and self.item.pieces:
-            self.drafts.append(_Draft("whole", tuple(self.item.pieces), self.item.section))
+        item = self.item
+        if item is not None and item.pieces:
+            self.parents.append((item.indent, item.quote, len(self.drafts)))
+            self.drafts.append(
+                _Draft(
+                    "whole",
+                    tuple(item.pieces),
+                    item.section,
+                    "bullet",
+                    item.kinds,
+                    item.parent,
+                    item.unchecked,
+                )
+            )
         self.item = None
 
     # -- tables ---------------------------------------------------------------------------
@@ -342,7 +477,7 @@ class _Splitter:
             if not row.text or "|" not in row.text or row.quote != quote:
                 break
             if not _is_table_separator(row.text):
-                self.drafts.append(_Draft("row", (row,), self.section))
+                self.drafts.append(_Draft("row", (row,), self.section, "row", self.kinds))
             j += 1
         return j
 
@@ -350,7 +485,7 @@ class _Splitter:
 
     def _flush_block(self) -> None:
         if self.block:
-            self.drafts.extend(_block_drafts(self.block, self.section, self.chat))
+            self.drafts.extend(_block_drafts(self.block, self.section, self.kinds, self.chat))
             self.block = []
             self.chat = False
 
@@ -375,11 +510,20 @@ def _item_label(text: str, has_children: Callable[[], bool]) -> str | None:
         return _reduce(text) if words and words[0].lower() in _INTERROGATIVES else None
     if text.endswith(":"):  # "- Highlights:" announces what follows, with or without nesting
         return _colon_label(text)
-    # Bold or date-only parents are titles only when they have children to title.
+    # Date, period and "Title:" parents label their children; any other bold title with
+    # children ("- **Billing migration**") is an item of its own (docs/units: the title text).
     maybe = text[0] in "*_" or (len(text) <= 40 and _DIGIT.search(text) and _has_log_prefix(text))
     if not maybe or not has_children():
         return None
-    return _emphasis_label(text) or _date_label(text)
+    label = _date_label(text)
+    if label is not None:
+        return label
+    label = _emphasis_label(text)
+    if label is None:
+        return None
+    if text.rstrip(_CLOSERS).endswith(":") or _PERIOD.fullmatch(label):
+        return label
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,10 +592,17 @@ def _draft_units(draft: _Draft, src: Sequence[str]) -> Iterator[tuple[str, str, 
 
 def _units(drafts: Sequence[_Draft], src: Sequence[str]) -> list[Unit]:
     units: list[Unit] = []
+    unit_of: list[int | None] = []  # draft index -> index of its (first) unit
     for draft in drafts:
+        unit_of.append(None)
+        parent = unit_of[draft.parent] if draft.parent is not None else None
         for raw, text, first, last in _draft_units(draft, src):
             if not _has_alnum(text):
                 continue
+            if unit_of[-1] is None:
+                unit_of[-1] = len(units)
+            sentences = (text,) if draft.kind == "sentences" else tuple(split_sentences(text))
+            signals = draft.kinds | item_signals(raw, text, sentences, unchecked=draft.unchecked)
             units.append(
                 Unit(
                     id=f"u{len(units) + 1}",
@@ -460,6 +611,10 @@ def _units(drafts: Sequence[_Draft], src: Sequence[str]) -> list[Unit]:
                     end_line=last + 1,
                     section=draft.section,
                     raw=raw,
+                    parent=parent,
+                    sentences=sentences or (text,),
+                    signals=signals,
+                    form=draft.form,
                 )
             )
     return units
@@ -473,7 +628,14 @@ def _fallback_units(src: Sequence[str]) -> list[Unit]:
         text = _reduce(raw)
         if _has_alnum(text):
             units.append(
-                Unit(id=f"u{len(units) + 1}", text=text, line=no + 1, end_line=no + 1, raw=raw)
+                Unit(
+                    id=f"u{len(units) + 1}",
+                    text=text,
+                    line=no + 1,
+                    end_line=no + 1,
+                    raw=raw,
+                    sentences=(text,),
+                )
             )
     return units
 

@@ -96,6 +96,9 @@ _LOG_PREFIX = re.compile(
     rf")",
     re.IGNORECASE,
 )
+# A period that labels what follows rather than naming work: "Q3", "H1 2026", "FY26", "March".
+_PERIOD_WORD = rf"(?:q[1-4]|h[12]|fy\s?\d{{2,4}}|(?:19|20)\d\d|(?:w|wk|week|sprint)\s?\d{{1,3}}|{_MONTH})"
+_PERIOD = re.compile(rf"{_PERIOD_WORD}(?:[\s,/\-–—]{{1,3}}{_PERIOD_WORD}){{0,3}}", re.IGNORECASE)
 _CLOCK = rf"(?:(?:today|yesterday)\sat\s|\d{{1,2}}/\d{{1,2}}/\d{{2,4}},?\s)?{_TIME}"
 # A chat export's speaker line: "alice  10:42 AM", "Alice Smith — Today at 10:42", "[10:42 AM]",
 # "[10:42 AM] Alice Smith" (Teams), "alice 10:42 AM".

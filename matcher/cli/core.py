@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from .common import add_model_args, print_metrics_table, read_document, settings_from, write_output
+from .common import add_model_args, read_document, settings_from, write_output
 from .llm import add_llm_args, add_llm_switches, assistant_from, llm_config_from
 
 FORMATS = ("text", "json", "csv", "md")
@@ -58,12 +58,13 @@ def cmd_ladders(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from ..core import Matcher
-    from ..evaluate import bm25_method, cosine_method, evaluate, load_gold, matcher_method
+    from ..evaluate import bm25_method, cosine_method, evaluate_sets, load_sets, matcher_method
     from ..models import Ladder
     from ..prepare import get_embedder
+    from .evalsets import print_set_results
 
     settings = settings_from(args)
-    docs = load_gold(args.labels, args.docs)
+    sets = load_sets(args.paths, args.docs)
     built: dict[str, Matcher] = {}
 
     def factory(ladder: Ladder) -> Matcher:
@@ -85,20 +86,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
         methods["cosine"] = cosine_method(get_embedder(settings.model, settings.backend, settings.model_cache_dir))
         methods["bm25"] = bm25_method()
     try:
-        results = evaluate(docs, methods, gold_units=args.gold_units)
+        results = evaluate_sets(sets, methods, gold_units=args.gold_units, per_doc=args.per_doc)
     finally:
         if assistant is not None:
             assistant.close()
     if args.json:
-        out = {k: v.to_dict() for k, v in results.items()}
+        # One set without --per-doc keeps the original shape ({method: metrics}).
+        if len(sets) == 1 and not args.per_doc:
+            out = {k: v.to_dict() for k, v in results.union.items()}
+        else:
+            out = results.to_dict()
         if args.judge:
             out["llm_judge"] = tally
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
         return 0
-    first = next(iter(results.values()))
-    print(f"{len(docs)} documents, {first.units} gold units, {first.aligned} aligned by the splitter, "
-          f"{first.extra_units} extra units" + (" (gold units used)" if args.gold_units else ""))
-    print_metrics_table(results, width=12)
+    print_set_results(results, sets, gold_units=args.gold_units)
     if args.judge:
         print("LLM judge: " + ", ".join(f"{k} {v}" for k, v in tally.items()))
     return 0
@@ -147,8 +149,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_ladders)
 
     p = sub.add_parser("eval", help="measure the matcher on hand-labelled documents")
-    p.add_argument("labels", help="labels.jsonl")
-    p.add_argument("--docs", required=True, help="folder of the labelled documents (<doc>.md)")
+    p.add_argument("paths", nargs="+", metavar="DIR",
+                   help="dev set folders (labels.jsonl + docs/), each reported and then together; "
+                        "or one labels.jsonl with --docs")
+    p.add_argument("--docs", help="folder of the labelled documents (<doc>.md), with one labels.jsonl")
+    p.add_argument("--per-doc", action="store_true", help="also report each document's figures")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--gold-units", action="store_true", help="use the gold units instead of splitting")
     p.add_argument("--no-baselines", action="store_true", help="skip the BM25 and cosine baselines")
