@@ -206,8 +206,8 @@ def _summary(r: Report) -> dict[str, Any]:
 def compare_reports(current: Report, nxt: Report) -> LevelComparison:
     """Build the comparison from two reports of the same document (e.g. from cached Matchers)."""
     current_keys = {normalize_key(s.text) for s in current.statements}
-    evidenced = tuple(s.id for s in nxt.statements if s.strength != "none")
-    not_yet = tuple(s.id for s in nxt.statements if s.strength == "none")
+    evidenced = tuple(s.id for s in nxt.statements if s.covered)
+    not_yet = tuple(s.id for s in nxt.statements if not s.covered)
     new = tuple(s.id for s in nxt.statements if normalize_key(s.text) not in current_keys)
     warnings = tuple(
         dict.fromkeys([*current.meta.get("warnings", []), *nxt.meta.get("warnings", [])])

@@ -218,7 +218,8 @@ class Matcher:
             unit_scores[id(result)] = {statements[i].id: float(row[i]) for i in chosen}
             unit_results.append(result)
         best = scores.max(axis=0) if len(units) else np.zeros(len(statements))
-        results = tuple(StatementResult(s.id, s.pillar, s.text, "none", float(best[j]), ())
+        closest = [unit_results[int(i)].id for i in scores.argmax(axis=0)] if len(units) else [""] * len(statements)
+        results = tuple(StatementResult(s.id, s.pillar, s.text, "none", float(best[j]), (), closest=closest[j])
                         for j, s in enumerate(statements))
         pillars = tuple(PillarCoverage(p.name, 0, len(p.statements)) for p in self.ladder.pillars)
         meta = {

@@ -13,7 +13,7 @@ from typing import Any
 
 __all__ = ["Match", "PillarCoverage", "Report", "StatementResult", "UnitResult"]
 
-STRENGTHS = ("strong", "partial", "none")
+STRENGTHS = ("strong", "partial", "possible", "none")
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,18 @@ class StatementResult:
     score: float
     evidence: tuple[str, ...]
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    # The unit with the best score for this statement, evidence or not ("" for an empty document).
+    closest: str = ""
+
+    @property
+    def covered(self) -> bool:
+        """Strong or partial; a "possible" statement is not covered."""
+        return self.strength in ("strong", "partial")
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "pillar": self.pillar, "text": self.text, "strength": self.strength,
-                "score": round(float(self.score), 4), "evidence": list(self.evidence), **self.extra}
+                "score": round(float(self.score), 4), "evidence": list(self.evidence),
+                "closest": self.closest, **self.extra}
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,7 @@ class Report:
 
     @property
     def uncovered(self) -> tuple[str, ...]:
-        return tuple(s.id for s in self.statements if s.strength == "none")
+        return tuple(s.id for s in self.statements if not s.covered)
 
     @property
     def unmatched_units(self) -> tuple[str, ...]:
@@ -210,10 +218,13 @@ def _render_markdown(r: Report) -> str:
     for p in r.pillars:
         lines += [f"## {_md_escape(p.name)}", ""]
         for s in (s for s in r.statements if s.pillar == p.name):
-            lines.append(f"- **{s.strength}** ({s.score:.2f}) {_md_escape(s.text)}")
+            lines.append(f"- **{s.strength}** ({s.score:.2f}{_items(s)}) {_md_escape(s.text)}")
             for uid in s.evidence:
                 u = units[uid]
                 lines.append(f"  - line {u.line}: {_md_escape(u.text)}")
+            if s.strength == "possible" and s.closest in units:
+                u = units[s.closest]
+                lines.append(f"  - *just below the line, check* line {u.line}: {_md_escape(u.text)}")
             for key, label in (("explanation", "Why (LLM)"), ("coaching", "Evidence to collect (LLM)")):
                 if text := _llm_text(s.extra, key):
                     lines.append(f"  - *{label}:* {_md_escape(text)}")
@@ -237,13 +248,16 @@ def _render_text(r: Report) -> str:
            f"{len(r.units)} units, {len(r.unmatched_units)} evidence nothing", ""]
     for w in r.meta.get("warnings", []):
         out += [f"Note: {w}", ""]
-    marks = {"strong": "●", "partial": "◐", "none": "○"}
+    marks = {"strong": "●", "partial": "◐", "possible": "◌", "none": "○"}
     for p in r.pillars:
         out.append(f"{p.name}  {p.covered}/{p.total}")
         for s in (s for s in r.statements if s.pillar == p.name):
-            out.append(f"  {marks[s.strength]} {s.strength:<7} {s.score:4.2f}  {_short(s.text, 90)}")
+            out.append(f"  {marks[s.strength]} {s.strength:<8} {s.score:4.2f}  {_short(s.text, 90)}{_items(s)}")
             for uid in s.evidence[:3]:
                 out.append(f"        line {units[uid].line:>3}: {_short(units[uid].text, 80)}")
+            if s.strength == "possible" and s.closest in units:
+                u = units[s.closest]
+                out.append(f"        check line {u.line:>3} (just below the line): {_short(u.text, 60)}")
             if len(s.evidence) > 3:
                 out.append(f"        … and {len(s.evidence) - 3} more")
             for key, label in (("explanation", "why (LLM)"), ("coaching", "to collect (LLM)")):
@@ -254,6 +268,11 @@ def _render_text(r: Report) -> str:
         out.append("Units that evidence nothing:")
         out += [f"  line {units[u].line:>3}: {_short(units[u].text, 90)}" for u in r.unmatched_units]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _items(s: StatementResult) -> str:
+    """Why a strong statement may show a lower score than a partial one: it has several items."""
+    return f" ({len(s.evidence)} items)" if len(s.evidence) > 1 else ""
 
 
 def _short(text: str, width: int) -> str:

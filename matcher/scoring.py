@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .check import fit_check
+from .coverage import DECIDE, POSSIBLE
 from .head import Head, fit_head
 from .index import EvidenceIndex
 from .models import Ladder
@@ -29,8 +30,6 @@ __all__ = ["DECIDE", "MAX_EVIDENCES", "NOT_WORK_DONE", "POSSIBLE", "Scored", "Sc
 
 log = logging.getLogger(__name__)
 
-# The calibrated score at which a unit evidences a statement.
-DECIDE = 0.5
 MAX_EVIDENCES = 3
 
 # Head: the class probability at which a unit evidences a statement (maps to DECIDE) and the L2
@@ -40,8 +39,6 @@ MAX_EVIDENCES = 3
 HEAD_THRESHOLD = 0.24
 HEAD_C = 4.0
 CHECK_THRESHOLD = 0.3
-# A calibrated score in [POSSIBLE, DECIDE) is "possible": shown, with its line, but not counted.
-POSSIBLE = 0.4
 # Unit signals (matcher.brag) that say an item is not work done: goals and plans, talks and
 # courses attended, life outside work, feedback received, and items in the future, conditional,
 # a question or a to-do. "What I learned" is not among them: acting on something learned is

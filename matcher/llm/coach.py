@@ -49,7 +49,7 @@ def _examples(ladder: Ladder | None, statement_id: str) -> list[str]:
 
 def coach_report(report: Report, ladder: Ladder | None, client: LLMClient) -> tuple[Report, dict[str, Any]]:
     """Each uncovered statement gets `coaching: {source, text}`; failures leave it out."""
-    todo = [s for s in report.statements if s.strength == "none"]
+    todo = [s for s in report.statements if not s.covered]
 
     def ask(s: StatementResult) -> str:
         req = coach_request(reduce_markdown(s.text), s.pillar, _examples(ladder, s.id), related_units(report, s.id))

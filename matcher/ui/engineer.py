@@ -145,7 +145,7 @@ def _pillar_section(report: Report, ladder: Ladder, pillar: str, emoji: str) -> 
     notes = llm_notes_table(report, pillar)
     if not notes.empty:
         st.table(notes, hide_index=True, border="horizontal")
-    uncovered = [s for s in report.statements if s.pillar == pillar and s.strength == "none"]
+    uncovered = [s for s in report.statements if s.pillar == pillar and not s.covered]
     if uncovered:
         _ideas(ladder, pillar, [statement_text(s) for s in uncovered])
 

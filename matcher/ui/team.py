@@ -55,7 +55,7 @@ class Team:
 
     def _who(self, statement_id: str) -> list[str]:
         return [
-            p for p, r in zip(self.people, self.reports, strict=True) if r.statement(statement_id).strength != "none"
+            p for p, r in zip(self.people, self.reports, strict=True) if r.statement(statement_id).covered
         ]
 
     def matrix(self) -> pd.DataFrame:
