@@ -48,6 +48,9 @@ NOT_WORK_DONE = frozenset({
     "future", "conditional", "question", "todo",
 })
 HELD_BELOW = 0.39
+# The highest score below the line: low enough that no display rounding (2 or 4 places) shows a
+# score that is not evidence as 0.50, so "0.50 or more" always reads as evidence.
+BELOW_LINE = 0.494
 
 # Without exemplars: the cosine to the statement text that maps to DECIDE, and the cosine span
 # over which the score rises from DECIDE to 1. Chosen with a model fine-tuned without the ladder's
@@ -81,7 +84,7 @@ def _decide(scores: np.ndarray) -> tuple[tuple[int, ...], ...]:
     for row in scores:
         order = [int(j) for j in np.argsort(-row, kind="stable") if row[j] >= DECIDE]
         for j in order[MAX_EVIDENCES:]:
-            row[j] = np.nextafter(np.float32(DECIDE), np.float32(0))
+            row[j] = BELOW_LINE
         out.append(tuple(order[:MAX_EVIDENCES]))
     return tuple(out)
 
@@ -143,6 +146,7 @@ class Scorer:
         if signals is not None:
             held = np.array([bool(sig & NOT_WORK_DONE) for sig in signals], dtype=bool)
             scores[held] = np.minimum(scores[held] * HELD_BELOW / DECIDE, HELD_BELOW)
+        scores = np.where(scores < DECIDE, np.minimum(scores, BELOW_LINE), scores).astype(np.float32)
         return Scored(scores, _decide(scores))
 
     def _cosine(self, unit_vecs: np.ndarray) -> np.ndarray:
