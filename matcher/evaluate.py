@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .coverage import strength
 from .errors import EvalError
 from .ladder import load_ladder
 from .models import Ladder, Unit
@@ -74,6 +75,9 @@ class Metrics:
     aligned: int
     extra_units: int
     per_doc: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Strength level -> [statements at that level over all documents, of which gold covers]:
+    # how often each level is right (meaningful for the matcher's calibrated scores only).
+    levels: dict[str, list[int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -153,6 +157,7 @@ def compute_metrics(docs: Sequence[EvalDoc], runs: Sequence[DocRun]) -> Metrics:
     dtp = dfp = dfn = 0
     aligned = extra = n_units = 0
     per_doc = {}
+    levels: dict[str, list[int]] = {}
     for doc, run in zip(docs, runs, strict=True):
         ids = [s.id for s in doc.ladder.statements]
         align = _align(run.units, doc.gold_units)
@@ -190,11 +195,24 @@ def compute_metrics(docs: Sequence[EvalDoc], runs: Sequence[DocRun]) -> Metrics:
         dtp += dtp_doc
         dfp += len(pred_cov - gold_cov)
         dfn += len(gold_cov - pred_cov)
+        _tally_levels(levels, doc, run, ids, gold_cov)
         per_doc[doc.doc] = {"covered_gold": len(gold_cov), "covered_pred": len(pred_cov), "covered_both": dtp_doc}
     p, r, f = _prf(tp, fp, fn)
     dp, dr, df = _prf(dtp, dfp, dfn)
     return Metrics(p, r, f, _mean(r1), _mean(r3), _mean(rr), noise_fp / noise_total if noise_total else 0.0,
-                   dp, dr, df, n_units, aligned, extra, per_doc)
+                   dp, dr, df, n_units, aligned, extra, per_doc, levels)
+
+
+def _tally_levels(levels: dict[str, list[int]], doc: EvalDoc, run: DocRun, ids: list[str], gold: set[str]) -> None:
+    """Per strength level: [statements at that level, of which the document's gold covers]."""
+    if not len(run.units):
+        return
+    for j, sid in enumerate(ids):
+        ev = [(run.units[i], float(run.scores[i][j])) for i, dec in enumerate(run.decisions) if sid in dec]
+        level = strength(ev, float(run.scores[:, j].max()))
+        tally = levels.setdefault(level, [0, 0])
+        tally[0] += 1
+        tally[1] += sid in gold
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:

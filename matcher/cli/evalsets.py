@@ -29,6 +29,10 @@ def print_set_results(results: SetResults, sets: list[EvalSet], *, gold_units: b
             print()
         print(prefix + _counts(n_docs, first, gold_units))
         print_metrics_table(by_method, width=12)
+        if (m := by_method.get("matcher")) is not None and m.levels:
+            print("matcher strength levels, share the gold labels cover: " + ", ".join(
+                f"{lvl} {right / n:.2f} ({right}/{n})" for lvl in ("strong", "partial", "possible", "none")
+                if (n := m.levels.get(lvl, [0, 0])[0]) for right in [m.levels[lvl][1]]))
     if results.per_doc:
         width = max(len(d) for d in results.per_doc) + 2
         print()
