@@ -101,17 +101,25 @@ def test_a_ladder_without_exemplars_borrows_and_says_so(fake_settings):
 
 
 @pytest.mark.parametrize(
-    ("scores", "expected"),
-    [((), "none"), ((0.6,), "partial"), ((STRONG_SCORE,), "strong"), ((0.55, 0.51), "strong")],
+    ("evidence", "best", "expected"),
+    [
+        ((), 0.2, "none"),
+        ((), 0.45, "possible"),  # just below the line: shown, not covered
+        ((), 0.494, "possible"),
+        ((("a", 0.6),), 0.6, "partial"),
+        ((("a", STRONG_SCORE),), STRONG_SCORE, "strong"),
+        ((("a", 0.55), ("b", 0.51)), 0.55, "strong"),  # two distinct items
+        ((("Led the review", 0.55), ("led  the REVIEW", 0.51)), 0.55, "partial"),  # one text pasted twice
+    ],
 )
-def test_the_strength_rule(scores, expected):
-    assert strength(scores) == expected
+def test_the_strength_rule(evidence, best, expected):
+    assert strength(evidence, best) == expected
 
 
 def test_coverage_recomputes_strength_evidence_and_pillars():
     def unit(uid, evidences, **scores):
         matches = tuple(Match(sid, sid, "P", score) for sid, score in scores.items())
-        return UnitResult(uid, "text", 1, "", matches, evidences)
+        return UnitResult(uid, f"text of {uid}", 1, "", matches, evidences)
 
     statements = tuple(StatementResult(sid, "P", sid, "none", 0.0, ()) for sid in ("a", "b", "c"))
     base = Report({"id": "x"}, (), statements, (PillarCoverage("P", 0, 3),), {})
