@@ -10,11 +10,21 @@ from matcher.errors import ExemplarError
 from matcher.exemplars import find_exemplar_file, format_exemplars, load_exemplars, parse_exemplars
 from matcher.llm.guards import DISTINCT_MAX_SHARED, holdout_ngrams, leaks, shared_trigrams
 from matcher.text import reduce_markdown
-from tests.helpers import need_shared
+from tests.helpers import ROOT, need_shared
 
 SHIPPED = ["lead-software-engineer", "lead-data-engineer"]
 MIN_PER_STATEMENT = 25
-MIN_NOISE = 100
+# Issue 12: a realistic no-evidence class of routine work, learning, plans and small fixes.
+MIN_NOISE = 400
+
+
+@pytest.fixture(scope="module")
+def held_out(dev_labels) -> list[dict]:
+    """Every unit of both dev sets (shared/eval and eval/realistic): no exemplar may copy one."""
+    import json
+
+    realistic = (ROOT / "eval" / "realistic" / "labels.jsonl").read_text(encoding="utf-8").splitlines()
+    return [*dev_labels, *(json.loads(line) for line in realistic if line)]
 
 
 @pytest.mark.parametrize("ladder_id", SHIPPED)
@@ -40,28 +50,28 @@ def test_lines_of_a_statement_are_distinct(ladder_id):
 
 
 @pytest.mark.parametrize("ladder_id", SHIPPED)
-def test_no_exemplar_copies_a_dev_unit(ladder_id, dev_labels):
+def test_no_exemplar_copies_a_dev_unit(ladder_id, held_out):
     """Exemplars must not share an 8-word run with any dev unit (the dev set stays held out)."""
     ladder = load_ladder(ladder_id)
     ex = load_exemplars(ladder)
-    dev8 = holdout_ngrams(row["unit"] for row in dev_labels)
+    dev8 = holdout_ngrams(row["unit"] for row in held_out)
     lines = [x for v in ex.by_statement.values() for x in v] + list(ex.noise)
     leaked = [x for x in lines if leaks(x, dev8)]
     assert not leaked, leaked[:5]
 
 
 @pytest.mark.slow
-def test_no_exemplar_is_a_close_paraphrase_of_a_dev_unit(dev_labels):
+def test_no_exemplar_is_a_close_paraphrase_of_a_dev_unit(held_out):
     from matcher.prepare import get_embedder
 
     emb = get_embedder()
-    dev = emb.encode([reduce_markdown(r["unit"]) for r in dev_labels])
+    dev = emb.encode([reduce_markdown(r["unit"]) for r in held_out])
     for ladder_id in SHIPPED:
         ex = load_exemplars(load_ladder(ladder_id))
         lines = [x for v in ex.by_statement.values() for x in v] + list(ex.noise)
         sims = emb.encode(lines) @ dev.T
         worst = np.unravel_index(np.argmax(sims), sims.shape)
-        assert sims.max() < 0.9, (lines[worst[0]], dev_labels[worst[1]]["unit"], float(sims.max()))
+        assert sims.max() < 0.9, (lines[worst[0]], held_out[worst[1]]["unit"], float(sims.max()))
 
 
 def test_parse_rejects_unknown_heading():
