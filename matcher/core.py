@@ -214,7 +214,8 @@ class Matcher:
             top = np.argsort(-row, kind="stable")[:TOP_MATCHES]
             matches = tuple(Match(statements[i].id, statements[i].text, statements[i].pillar, float(row[i]))
                             for i in top)
-            result = UnitResult(u.id, u.text, u.line, u.section, matches, tuple(statements[i].id for i in chosen))
+            result = UnitResult(u.id, u.text, u.line, u.section, matches, tuple(statements[i].id for i in chosen),
+                                end_line=u.end_line, signals=tuple(sorted(u.signals)))
             unit_scores[id(result)] = {statements[i].id: float(row[i]) for i in chosen}
             unit_results.append(result)
         best = scores.max(axis=0) if len(units) else np.zeros(len(statements))

@@ -14,6 +14,23 @@ from typing import Any
 __all__ = ["Match", "PillarCoverage", "Report", "StatementResult", "UnitResult"]
 
 STRENGTHS = ("strong", "partial", "possible", "none")
+# Unit signals (matcher.brag) that say an item is not work done, and how a report says so. The
+# scorer holds such items below the line (matcher.scoring.NOT_WORK_DONE).
+HELD_REASONS = {
+    "section:goals": "a goal or plan",
+    "section:talks": "a talk, course or reading",
+    "section:personal": "outside work",
+    "section:feedback": "feedback received",
+    "future": "future tense",
+    "conditional": "not decided yet",
+    "question": "a question",
+    "todo": "a to-do",
+}
+
+
+def held_reason(signals: tuple[str, ...] | frozenset[str]) -> str:
+    """Why an item is not counted as evidence of work done ("" when it is not held)."""
+    return ", ".join(HELD_REASONS[s] for s in sorted(signals) if s in HELD_REASONS)
 
 
 @dataclass(frozen=True)
@@ -41,9 +58,14 @@ class UnitResult:
     matches: tuple[Match, ...]
     evidences: tuple[str, ...]
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    # The item's last source line (an item may span wrapped and continuation lines), and the
+    # splitter's signals (e.g. "section:goals", "future"): why an item may be held below the line.
+    end_line: int = 0
+    signals: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "text": self.text, "line": self.line, "section": self.section,
+        return {"id": self.id, "text": self.text, "line": self.line, "end_line": self.end_line or self.line,
+                "section": self.section, "signals": list(self.signals),
                 "matches": [m.to_dict() for m in self.matches], "evidences": list(self.evidences),
                 **self.extra}
 
@@ -235,7 +257,7 @@ def _render_markdown(r: Report) -> str:
         lines.append("")
     if r.unmatched_units:
         lines += ["## Units that evidence nothing", ""]
-        lines += [f"- line {units[u].line}: {_md_escape(units[u].text)}" for u in r.unmatched_units]
+        lines += [f"- line {units[u].line}: {_md_escape(units[u].text)}{_held(units[u])}" for u in r.unmatched_units]
         lines.append("")
     return "\n".join(lines)
 
@@ -266,8 +288,13 @@ def _render_text(r: Report) -> str:
         out.append("")
     if r.unmatched_units:
         out.append("Units that evidence nothing:")
-        out += [f"  line {units[u].line:>3}: {_short(units[u].text, 90)}" for u in r.unmatched_units]
+        out += [f"  line {units[u].line:>3}: {_short(units[u].text, 90)}{_held(units[u])}" for u in r.unmatched_units]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _held(u: UnitResult) -> str:
+    reason = held_reason(u.signals)
+    return f" ({reason}: not counted)" if reason else ""
 
 
 def _items(s: StatementResult) -> str:

@@ -25,6 +25,7 @@ from .coverage import DECIDE, POSSIBLE
 from .head import Head, fit_head
 from .index import EvidenceIndex
 from .models import Ladder
+from .report import HELD_REASONS
 
 __all__ = ["DECIDE", "MAX_EVIDENCES", "NOT_WORK_DONE", "POSSIBLE", "Scored", "Scorer"]
 
@@ -43,10 +44,7 @@ CHECK_THRESHOLD = 0.3
 # courses attended, life outside work, feedback received, and items in the future, conditional,
 # a question or a to-do. "What I learned" is not among them: acting on something learned is
 # evidence of staying informed. Such units are scored, and held below the line.
-NOT_WORK_DONE = frozenset({
-    "section:goals", "section:talks", "section:personal", "section:feedback",
-    "future", "conditional", "question", "todo",
-})
+NOT_WORK_DONE = frozenset(HELD_REASONS)
 HELD_BELOW = 0.39
 # The highest score below the line: low enough that no display rounding (2 or 4 places) shows a
 # score that is not evidence as 0.50, so "0.50 or more" always reads as evidence.

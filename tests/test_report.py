@@ -37,7 +37,8 @@ def test_dict_keeps_the_core_schema():
     assert d["uncovered"] == ["s2"] and d["unmatched_units"] == ["u2"]
     assert d["units"][0]["matches"][0] == {"statement_id": "s1", "statement": "I lead incidents.",
                                            "pillar": "Delivery", "score": 0.91}
-    assert set(d["statements"][0]) == {"id", "pillar", "text", "strength", "score", "evidence"}
+    assert set(d["statements"][0]) == {"id", "pillar", "text", "strength", "score", "evidence", "closest"}
+    assert {"end_line", "signals"} <= set(d["units"][0])
 
 
 def test_csv_has_a_row_per_evidence_and_per_unmatched_unit_and_defuses_formulas():
