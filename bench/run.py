@@ -56,6 +56,8 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
         ("match_many >= 2.0x raw torch encoder", f"{pipe['match_many'] / enc['torch']:.2f}x",
          pipe["match_many"] / enc["torch"] >= 2.0),
         ("warm match(), 20 units: median < 100 ms", f"{lat['20_units_ms']:.0f} ms", lat["20_units_ms"] < 100),
+        ("warm match() with the second-stage check, 20 items: median < 250 ms", f"{lat['20_units_ms']:.0f} ms",
+         lat["20_units_ms"] < 250),
         ("cold start (warm cache) < 6 s", f"{cold['wall_s']:.1f} s", cold["wall_s"] < 6),
         ("cold start imports no torch", f"{cold['heavy_modules']} torch/transformers modules",
          cold["heavy_modules"] == 0),

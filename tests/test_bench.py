@@ -61,7 +61,7 @@ def test_smoke_benchmark(matchers, tmp_path, capsys) -> None:
     assert 0 < res["f1_min"] <= res["f1_mean"] <= res["f1_max"] <= 1
 
     names = [name for name, _, _ in result["targets"]]
-    assert len(names) == 10 and all(isinstance(ok, bool) for _, _, ok in result["targets"])
+    assert len(names) == 11 and all(isinstance(ok, bool) for _, _, ok in result["targets"])
     for name in names:
         assert name in printed
     assert printed.count("PASS") + printed.count("FAIL") == len(names)
