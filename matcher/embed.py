@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -22,11 +21,6 @@ from .errors import ModelError
 __all__ = ["CachedEmbedder", "Embedder", "TorchEmbedder", "get_embedder", "resolve_model_path"]
 
 log = logging.getLogger(__name__)
-
-# Nothing in the default path may reach a model hub; a user who wants hub downloads can set these to 0.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 BATCH_SIZE = 64
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".onnx", ".pt")
