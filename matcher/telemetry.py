@@ -15,9 +15,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["OFFLINE", "TELEMETRY", "Switch", "apply", "status"]
+__all__ = ["OFFLINE", "TELEMETRY", "Switch", "apply", "leftovers", "overridden", "status"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ OFFLINE = (
 )
 
 _applied = False
+# Variables whose earlier value would have turned telemetry on, with that value (for `doctor`).
+overridden: dict[str, str] = {}
 
 
 def apply() -> None:
@@ -64,6 +68,9 @@ def apply() -> None:
     _applied = True
     ort_was_on = os.environ.get("ORT_DISABLE_TELEMETRY") != "1"
     for switch in TELEMETRY:
+        before = os.environ.get(switch.variable)
+        if before is not None and before != switch.value:
+            overridden[switch.variable] = before
         os.environ[switch.variable] = switch.value
     for switch in OFFLINE:
         os.environ.setdefault(switch.variable, switch.value)
@@ -76,6 +83,17 @@ def apply() -> None:
 def status() -> list[tuple[Switch, str | None, bool]]:
     """(switch, current value, whether it is in the quiet state) for each switch."""
     return [(s, os.environ.get(s.variable), os.environ.get(s.variable) == s.value) for s in (*TELEMETRY, *OFFLINE)]
+
+
+def leftovers() -> list[Path]:
+    """Telemetry files that runs without these switches leave behind, where they exist now."""
+    home = Path.home()
+    candidates = (
+        home / ".cache" / "Microsoft" / "DeveloperTools" / ".onnxruntime",  # onnxruntime's device id and queue
+        Path(tempfile.gettempdir()) / ".ses",  # onnxruntime's session file
+        home / ".streamlit" / "machine_id_v4",  # Streamlit's installation id
+    )
+    return [path for path in candidates if path.exists()]
 
 
 def _late_onnxruntime() -> None:
