@@ -88,8 +88,9 @@ def status() -> list[tuple[Switch, str | None, bool]]:
 def leftovers() -> list[Path]:
     """Telemetry files that runs without these switches leave behind, where they exist now."""
     home = Path.home()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache")
     candidates = (
-        home / ".cache" / "Microsoft" / "DeveloperTools" / ".onnxruntime",  # onnxruntime's device id and queue
+        cache / "Microsoft" / "DeveloperTools" / ".onnxruntime",  # onnxruntime's device id and queue
         Path(tempfile.gettempdir()) / ".ses",  # onnxruntime's session file
         home / ".streamlit" / "machine_id_v4",  # Streamlit's installation id
     )
@@ -100,7 +101,7 @@ def _late_onnxruntime() -> None:
     # onnxruntime queued its telemetry event when it was imported; this only stops later ones.
     log.warning(
         "onnxruntime was imported before evidence-matcher without ORT_DISABLE_TELEMETRY=1, so it has "
-        "already recorded a telemetry event (~/.cache/Microsoft/DeveloperTools/.onnxruntime/). "
+        "already recorded a telemetry event (in ~/.cache/Microsoft/DeveloperTools/.onnxruntime/). "
         "Set ORT_DISABLE_TELEMETRY=1 in the environment before Python starts, or import matcher first."
     )
     disable = getattr(sys.modules["onnxruntime"], "disable_telemetry_events", None)
