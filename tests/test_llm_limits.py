@@ -209,6 +209,8 @@ def test_answers_are_asked_uncompressed_and_a_compressed_one_is_refused(serve):
     with pytest.raises(LLMBadResponse, match="gzip-compressed"):
         ask(LLMClient(config(endpoint.url)))
     assert endpoint.headers[0]["Accept-Encoding"] == "identity"
+    # Nor does the request carry the SDK's platform headers (OS, CPU, Python version).
+    assert not [h for h in endpoint.headers[0] if h.lower().startswith("x-stainless")], endpoint.headers[0]
 
 
 def test_the_size_cap_is_a_setting(monkeypatch, serve):

@@ -13,6 +13,7 @@ Three guarantees the `openai` SDK does not give on its own:
   body reads) waits at most until the deadline set by `deadline()` in the calling thread, so a
   server that drips one byte a second ends at the deadline, not at one read timeout per byte.
 
+The SDK's `X-Stainless-*` platform headers (OS, CPU, Python version) are not sent.
 Environment proxies (HTTP(S)_PROXY) are not used: the document goes only to the configured host.
 Certificate settings (SSL_CERT_FILE) still are.
 """
@@ -167,6 +168,9 @@ class _GuardedTransport(httpx2.HTTPTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         request.headers["Accept-Encoding"] = "identity"
+        # The SDK's platform headers (OS, CPU, Python version) serve its vendor's analytics only.
+        for name in [n for n in request.headers if n.lower().startswith("x-stainless-")]:
+            del request.headers[name]
         response = super().handle_request(request)
         try:
             self._check(request, response)
