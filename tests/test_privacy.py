@@ -454,13 +454,13 @@ def _get(url: str) -> tuple[int, str]:
 
 
 @contextmanager
-def streamlit_app(sandbox: Sandbox) -> Iterator[str]:
+def streamlit_app(sandbox: Sandbox, app: Path = ROOT / "app.py") -> Iterator[str]:
     """`streamlit run app.py` on loopback from the sandbox home, so only the config.toml shipped
     beside app.py applies (no flags, no project folder as the working directory)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = sandbox.base / "streamlit.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)]
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port)]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=sandbox.home, env=sandbox.env, stdout=out, stderr=subprocess.STDOUT)
         try:
@@ -496,6 +496,41 @@ def test_app_sends_nothing_and_writes_nothing_pasted(sandbox, request):
     sandbox.assert_private(marker)
     # The browser asked for nothing but the app itself: Streamlit's usage stats are off for it too.
     assert [r for r in requested if not r.startswith(url)] == []
+
+
+def test_streamlit_without_the_shipped_config_would_fail_the_privacy_tests(sandbox, request):
+    """The control experiment for the app: a bare Streamlit app (no config.toml beside it, no flags)
+    started the same way is caught phoning home."""
+    app = sandbox.base / "bare" / "app.py"
+    app.parent.mkdir()
+    app.write_text("import streamlit as st\nst.text_area('Brag document')\nst.write('hello')\n")
+    with streamlit_app(sandbox, app) as url:
+        assert _get(url + "/")[0] == 200
+        requested = _open_page(request, url, "hello")
+    # Not headless, the server looks up its external address (checkip.amazonaws.com, 8.8.8.8).
+    assert sandbox.attempts(), "a bare Streamlit server made no network attempt"
+    if requested is not None:  # a browser ran the page: usage statistics and an installation id
+        assert [r for r in requested if not r.startswith(url)], requested
+        assert "home/.streamlit/machine_id_v4" in sandbox.stray_files()
+
+
+def _open_page(request, url: str, text: str) -> list[str] | None:
+    """Open `url` in a real browser (None if there is none) until `text` shows; the URLs requested."""
+    try:
+        browser = request.getfixturevalue("browser")
+    except pytest.skip.Exception:
+        return None
+    context = browser.new_context()
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    try:
+        page.goto(url)
+        page.get_by_text(text).first.wait_for(timeout=120_000)
+        page.wait_for_timeout(3000)
+    finally:
+        context.close()
+    return requested
 
 
 def _browse(request, url: str, text: str, marker: str) -> list[str]:
