@@ -385,6 +385,34 @@ def test_onnxruntime_without_the_opt_out_would_fail_the_privacy_tests(tmp_path, 
     guarded.assert_private()
 
 
+HUB_PING = """
+{first}
+import time
+from huggingface_hub.utils import send_telemetry
+send_telemetry("evidence-matcher-privacy-test")  # sent from a background thread
+time.sleep(2)
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "env", "caught"),
+    [
+        ("", {}, True),  # the control: huggingface_hub's usage ping is caught
+        ("import matcher", {}, False),
+        # With the Hub allowed by the user, the telemetry switch alone still holds.
+        ("import matcher", {"HF_HUB_OFFLINE": "0", "TRANSFORMERS_OFFLINE": "0"}, False),
+    ],
+    ids=["bare", "matcher", "matcher-online"],
+)
+def test_huggingface_hub_telemetry_is_off(sandbox, first, env, caught):
+    sandbox.env.update(env)
+    proc = sandbox.python("-c", HUB_PING.format(first=first))
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    assert ("python socket.getaddrinfo 'huggingface.co'" in sandbox.attempts()) is caught, sandbox.attempts()
+    if not caught:
+        sandbox.assert_private()
+
+
 def test_importing_onnxruntime_before_matcher_warns_what_to_set(sandbox):
     proc = sandbox.python("-c", "import onnxruntime, matcher")
     assert proc.returncode == 0
