@@ -586,3 +586,37 @@ def _browse(request, url: str, text: str, marker: str) -> list[str]:
     finally:
         context.close()
     return requested
+
+
+# -- the switches are forced, and doctor shows them ------------------------------------------------
+
+
+def test_a_value_that_would_turn_telemetry_on_is_overridden(sandbox):
+    sandbox.env.update(ORT_DISABLE_TELEMETRY="0", HF_HUB_DISABLE_TELEMETRY="0", DO_NOT_TRACK="0")
+    proc = sandbox.python("-c", "import matcher, onnxruntime")
+    assert proc.returncode == 0, proc.stderr.decode()
+    proc = sandbox.python("-m", "matcher", "doctor")
+    assert proc.returncode == 0, proc.stderr.decode()
+    out = proc.stdout.decode()
+    assert "ORT_DISABLE_TELEMETRY=1" in out and "(your '0' overridden)" in out
+    sandbox.assert_private()
+
+
+def test_doctor_shows_every_switch_and_never_the_api_key(monkeypatch, capsys):
+    from matcher import telemetry
+    from matcher.cli import main
+
+    monkeypatch.setenv("MATCHER_LLM_BASE_URL", "http://someone:hunter2@127.0.0.1:9/v1")
+    monkeypatch.setenv("MATCHER_LLM_API_KEY", "sk-do-not-print-me")
+    monkeypatch.setenv("MATCHER_LLM_MAX_RESPONSE_BYTES", "4096")
+    assert main(["doctor"]) == 0
+    text = capsys.readouterr().out
+    assert main(["doctor", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    for out in (text, json.dumps(info)):
+        assert "sk-do-not-print-me" not in out and "hunter2" not in out
+    assert "http://127.0.0.1:9/v1" in text and "set (not shown)" in text
+    assert {s["variable"] for s in info["switches"]} == {s.variable for s in (*telemetry.TELEMETRY, *telemetry.OFFLINE)}
+    assert all(s["quiet"] for s in info["switches"] if s["kind"] == "telemetry")
+    assert info["llm"]["max_response_bytes"] == 4096
+    assert "ORT_DISABLE_TELEMETRY=1" in text
