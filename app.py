@@ -7,7 +7,8 @@ page's render() in matcher/ui/. Pages are files, not callables, so AppTest.switc
 
 import streamlit as st
 
-st.set_page_config(page_title="Evidence matcher", page_icon=":material/fact_check:", layout="wide")
+# An emoji favicon is drawn in the page; a :material/...: one is fetched from fonts.gstatic.com.
+st.set_page_config(page_title="Evidence matcher", page_icon="📋", layout="wide")
 
 PAGES = [
     st.Page("matcher/ui/pages/engineer.py", title="My evidence", icon=":material/person:", default=True),

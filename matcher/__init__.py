@@ -11,6 +11,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import telemetry
+
+# Before anything else loads: no dependency may phone home from any process that imports matcher.
+telemetry.apply()
+
 __version__ = "0.1.0"
 
 _EXPORTS = {

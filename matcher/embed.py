@@ -7,7 +7,6 @@ embedder to load, and preparing its model (fine-tuning, ONNX export), is matcher
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -23,11 +22,6 @@ from .modelfiles import resolve_model_path, weights_fingerprint
 __all__ = ["CachedEmbedder", "Embedder", "TorchEmbedder"]
 
 log = logging.getLogger(__name__)
-
-# Nothing in the default path may reach a model hub; a user who wants hub downloads can set these to 0.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 BATCH_SIZE = 64
 

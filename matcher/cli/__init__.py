@@ -10,12 +10,12 @@ import logging
 import sys
 
 from ..errors import MatcherError
-from . import batch, compare, core, llm
+from . import batch, compare, core, doctor, llm
 from .common import read_document
 
 __all__ = ["build_parser", "main", "read_document"]
 
-COMMAND_MODULES = (core, compare, llm, batch)
+COMMAND_MODULES = (core, compare, llm, batch, doctor)
 
 
 def build_parser() -> argparse.ArgumentParser:

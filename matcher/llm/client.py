@@ -4,7 +4,8 @@ What it adds over the SDK: its own retries with jittered exponential backoff (th
 so the policy is ours and testable), a cap on requests in flight, JSON-schema output with a fallback
 for servers that only know llama-cpp-python's `json_object` + `schema` form, a circuit breaker so an
 unreachable endpoint costs one failed request rather than one per unit, an optional JSONL audit log,
-and errors that say what went wrong in words a user can act on.
+and errors that say what went wrong in words a user can act on. Under it, `transport` refuses
+redirects, caps each response's size and holds each request to a total deadline of `timeout`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import LLMError
-from .config import ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, LLMConfig
+from .config import ENV_API_KEY, ENV_BASE_URL, ENV_MAX_RESPONSE, ENV_MODEL, LLMConfig
+from .transport import RedirectRefused, ResponseRefused, ResponseTooLarge, deadline, guarded_http_client, origin
 
 __all__ = [
     "AuditLog",
@@ -296,8 +298,11 @@ class LLMClient:
         start = time.monotonic()
         record: dict[str, Any] = {"kind": kind, "attempt": attempt + 1, "request": payload}
         try:
-            with self._slots:
+            with self._slots, deadline(self.config.timeout):
                 resp = self._sdk.chat.completions.create(**payload, timeout=self.config.timeout)
+        except ResponseRefused as exc:
+            self._audit_write(record, start, error=str(exc))
+            raise self._refusal(exc) from None
         except openai.APIStatusError as exc:
             self._audit_write(record, start, error=_status_message(exc), status=exc.status_code)
             body = _snip(_body_text(exc))
@@ -325,6 +330,32 @@ class LLMClient:
     def _audit_write(self, record: dict[str, Any], start: float, **fields: Any) -> None:
         if self._audit is not None:
             self._audit.write({**record, **fields, "elapsed_ms": round((time.monotonic() - start) * 1000)})
+
+    def _refusal(self, exc: ResponseRefused) -> LLMError:
+        """The error for an answer the transport would not read; a redirect also trips the breaker,
+        since every later request would be redirected the same way."""
+        url = self.config.base_url
+        if isinstance(exc, RedirectRefused):
+            if exc.cross_origin:
+                message = (
+                    f"The LLM endpoint at {url} redirected to another origin ({origin(exc.source)} -> "
+                    f"{origin(exc.target)}); nothing was sent there. Set {ENV_BASE_URL} / --llm-base-url "
+                    "to the server you mean to use."
+                )
+            else:
+                message = (
+                    f"The LLM endpoint at {url} redirected to {exc.target}; redirects are not followed. "
+                    f"Set {ENV_BASE_URL} / --llm-base-url to that address."
+                )
+            with self._lock:
+                self._down = message
+            return LLMRefused(message)
+        if isinstance(exc, ResponseTooLarge):
+            return LLMBadResponse(
+                f"The LLM endpoint at {url} answered more than {exc.limit:,} bytes; the answer was not read. "
+                f"Raise {ENV_MAX_RESPONSE} if the server is yours and its answers are that large."
+            )
+        return LLMBadResponse(f"The LLM endpoint at {url} answered {exc}.")
 
     def _timeout_text(self) -> str:
         return (f"The LLM endpoint at {self.config.base_url} did not answer within "
@@ -371,9 +402,12 @@ class LLMClient:
         start = time.monotonic()
         record = {"kind": "models", "attempt": 1, "request": {"method": "GET", "path": "/models"}}
         try:
-            with self._slots:
+            with self._slots, deadline(self.config.timeout):
                 models = self._sdk.models.list(timeout=self.config.timeout)
             ids = [m.id for m in getattr(models, "data", None) or [] if getattr(m, "id", None)]
+        except ResponseRefused as exc:
+            self._audit_write(record, start, error=str(exc))
+            raise self._refusal(exc) from None
         except openai.APIStatusError as exc:
             self._audit_write(record, start, error=_status_message(exc), status=exc.status_code)
             raise LLMRefused(f"{self._status_text(exc)} Set {ENV_MODEL} or --llm-model.") from None
@@ -432,6 +466,7 @@ def _make_sdk(config: LLMConfig) -> Any:
         api_key=config.api_key or NO_KEY,
         timeout=config.timeout,
         max_retries=0,
+        http_client=guarded_http_client(timeout=config.timeout, max_bytes=config.max_response_bytes),
     )
 
 

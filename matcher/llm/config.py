@@ -23,6 +23,7 @@ ENV_TIMEOUT = "MATCHER_LLM_TIMEOUT"
 ENV_RETRIES = "MATCHER_LLM_RETRIES"
 ENV_CONCURRENCY = "MATCHER_LLM_CONCURRENCY"
 ENV_LOG = "MATCHER_LLM_LOG"
+ENV_MAX_RESPONSE = "MATCHER_LLM_MAX_RESPONSE_BYTES"
 
 RESPONSE_FORMATS = ("auto", "json_schema", "json_object")
 
@@ -48,6 +49,9 @@ class LLMConfig:
     max_backoff: float = 8.0
     temperature: float = 0.0
     response_format: str = "auto"
+    # Answers are a few KB and a hosted API's model list well under 1 MB; beyond this the endpoint
+    # is broken or hostile, and reading on would only fill memory.
+    max_response_bytes: int = 8_000_000
 
     def __post_init__(self) -> None:
         url = urlparse(self.base_url)
@@ -58,6 +62,11 @@ class LLMConfig:
             )
         if self.timeout <= 0 or self.max_retries < 0 or self.concurrency < 1:
             raise LLMError("LLM timeout and concurrency must be positive and retries not negative.")
+        if self.max_response_bytes < 1024:
+            raise LLMError(
+                f"LLM max_response_bytes {self.max_response_bytes} is too small; "
+                f"give at least 1024 ({ENV_MAX_RESPONSE})."
+            )
         if self.response_format not in RESPONSE_FORMATS:
             raise LLMError(f"LLM response_format must be one of {', '.join(RESPONSE_FORMATS)}.")
 
@@ -79,6 +88,7 @@ class LLMConfig:
             (ENV_TIMEOUT, "timeout", float),
             (ENV_RETRIES, "max_retries", int),
             (ENV_CONCURRENCY, "concurrency", int),
+            (ENV_MAX_RESPONSE, "max_response_bytes", int),
         ):
             raw = os.environ.get(name, "").strip()
             if raw:
