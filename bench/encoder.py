@@ -27,7 +27,9 @@ import numpy as np
 
 from matcher.config import DEFAULT_MODEL
 from matcher.embed import BATCH_SIZE, Embedder, TorchEmbedder
+from matcher.modelfiles import resolve_model_path
 from matcher.onnx_backend import OnnxEmbedder
+from matcher.onnx_export import ensure_export
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 N_REFERENCES = 50
@@ -261,7 +263,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        onnx = OnnxEmbedder(args.model, args.cache or Path(tmp), threads=threads)
+        cache = args.cache or Path(tmp)
+        ensure_export(resolve_model_path(args.model), cache)
+        onnx = OnnxEmbedder(args.model, cache, threads=threads)
         took = time.perf_counter() - start
         print(f"ONNX ready in {took:.1f} s, export included if not cached ({onnx.folder.name})")
         torch_emb = TorchEmbedder(args.model)
