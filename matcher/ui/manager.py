@@ -14,7 +14,7 @@ from .safe import md_escape
 from .team import Team, person_names
 from .views import escaped
 from .widgets import (
-    DOC_TYPES,
+    DOC_HINT,
     Download,
     download_row,
     guarded,
@@ -40,8 +40,8 @@ def render() -> None:
         return
     ladder = ladder_picker(PREFIX)
     uploads = st.file_uploader(
-        "Brag documents, one per person (.md / .txt)",
-        type=DOC_TYPES,
+        f"Brag documents, one per person ({DOC_HINT})",
+        type=None,
         accept_multiple_files=True,
         key=f"{PREFIX}_files",
         max_upload_size=upload_limit_mb(settings),

@@ -226,16 +226,20 @@ def assist(
 
 
 def upload_limit_mb(settings: Settings) -> int:
-    """The upload widget's own limit, in whole MB, just above the library's byte limit (the
-    library's check gives the precise message)."""
-    return max(1, math.ceil(settings.max_bytes / MIB))
+    """The upload widget's own limit, in whole MB, just above the largest file the library reads
+    (Word and PDF files may be larger than their text; the library's check gives the precise message)."""
+    from ..readers import file_limit
+
+    return max(1, math.ceil(file_limit(settings.max_bytes) / MIB))
 
 
 def read_upload(upload: UploadedFile, settings: Settings) -> str:
-    """Decode an uploaded brag document, refusing it over MATCHER_MAX_BYTES before decoding."""
-    if upload.size > settings.max_bytes:
+    """The text of an uploaded brag document (.md, .txt, .docx, .pdf, .html), read in memory."""
+    from ..readers import file_limit, read_document_bytes
+
+    if upload.size > file_limit(settings.max_bytes):
         raise DocumentTooLarge(
-            f"{upload.name}: {upload.size:,} bytes is over the {settings.max_bytes:,}-byte limit. "
+            f"{upload.name}: {upload.size:,} bytes is over the {file_limit(settings.max_bytes):,}-byte file limit. "
             "Split the document, or raise MATCHER_MAX_BYTES."
         )
-    return decode_bytes(upload.getvalue(), upload.name)
+    return read_document_bytes(upload.getvalue(), upload.name, max_bytes=settings.max_bytes)

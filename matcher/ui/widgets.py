@@ -36,7 +36,11 @@ T = TypeVar("T")
 
 UPLOAD_LADDER = "__upload__"
 DEFAULT_LADDER = "lead-software-engineer"
-DOC_TYPES = ["md", "markdown", "txt"]
+LADDER_TYPES = ["md", "markdown", "txt"]
+# Brag documents: the uploader's own type filter is not used for them, because it refuses a file
+# with its reason hidden in a tooltip; the library's message, on screen, says what the file is and
+# what to do instead.
+DOC_HINT = ".docx, .pdf, .md, .txt or .html"
 PLACEHOLDER = (
     "## Projects\n"
     "- Took the tenant fan-out from idea to GA; cut the retry UI to hold the date\n"
@@ -88,7 +92,7 @@ def ladder_picker(prefix: str) -> Ladder | None:
         return by_key[choice]
     upload = st.file_uploader(
         "Ladder file (.md), in the OctopusDeploy career-ladder format",
-        type=DOC_TYPES,
+        type=LADDER_TYPES,
         key=f"{prefix}_ladder_file",
     )
     if upload is None:
@@ -119,8 +123,9 @@ def document_input(prefix: str, settings: Settings, *, label: str = "Brag docume
     )
     with right:
         upload = st.file_uploader(
-            "…or upload a .md / .txt file",
-            type=DOC_TYPES,
+            "…or upload a file",
+            type=None,
+            help=f"A {DOC_HINT} file: a Word or Google Docs document, a PDF, or plain text.",
             key=f"{prefix}_file",
             max_upload_size=upload_limit_mb(settings),
         )
