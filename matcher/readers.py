@@ -98,12 +98,12 @@ def _too_large(name: str, size: int, limit: int, max_bytes: int) -> str:
 # -- telling formats apart -------------------------------------------------------------------------
 
 _REFUSED_MAGIC = (
-    (b"\xd0\xcf\x11\xe0", "an old Word (.doc) or Office file", "Save it as .docx or PDF and upload that."),
-    (b"{\\rtf", "a Rich Text (.rtf) file", "Save it as .docx, PDF or plain text and upload that."),
-    (b"\x89PNG", "a PNG image", "Upload the document's text (.docx, .pdf, .md or .txt), not a picture of it."),
-    (b"\xff\xd8\xff", "a JPEG image", "Upload the document's text (.docx, .pdf, .md or .txt), not a picture of it."),
-    (b"GIF8", "a GIF image", "Upload the document's text (.docx, .pdf, .md or .txt), not a picture of it."),
-    (b"\x1f\x8b", "a gzip archive", "Unpack it and upload the document inside."),
+    (b"\xd0\xcf\x11\xe0", "an old Word (.doc) or Office file", "Save it as .docx or PDF and give that."),
+    (b"{\\rtf", "a Rich Text (.rtf) file", "Save it as .docx, PDF or plain text and give that."),
+    (b"\x89PNG", "a PNG image", "Give the document's text (.docx, .pdf, .md or .txt), not a picture of it."),
+    (b"\xff\xd8\xff", "a JPEG image", "Give the document's text (.docx, .pdf, .md or .txt), not a picture of it."),
+    (b"GIF8", "a GIF image", "Give the document's text (.docx, .pdf, .md or .txt), not a picture of it."),
+    (b"\x1f\x8b", "a gzip archive", "Unpack it and give the document inside."),
 )
 
 
@@ -116,7 +116,7 @@ def _reader_for(data: bytes, name: str) -> Callable[[bytes, str, int], str] | No
         return _read_docx
     for magic, what, fix in _REFUSED_MAGIC:
         if head.startswith(magic):
-            raise DocumentError(f"{name}: is {what}, which cannot be read here. {fix}")
+            raise DocumentError(f"{name}: is {what} (a binary file), which cannot be read here. {fix}")
     suffix = Path(name).suffix.lower()
     if suffix in (".pdf", ".docx"):
         kind = "PDF" if suffix == ".pdf" else "Word document"
@@ -132,10 +132,10 @@ def _reader_for(data: bytes, name: str) -> Callable[[bytes, str, int], str] | No
 # -- Word ------------------------------------------------------------------------------------------
 
 _ZIP_KINDS = (
-    ("mimetype", "an OpenDocument file (LibreOffice / OpenOffice)", "Save it as .docx or PDF and upload that."),
-    ("xl/workbook.xml", "an Excel workbook", "Copy the text into a .docx, .md or .txt file and upload that."),
+    ("mimetype", "an OpenDocument file (LibreOffice / OpenOffice)", "Save it as .docx or PDF and give that."),
+    ("xl/workbook.xml", "an Excel workbook", "Copy the text into a .docx, .md or .txt file and give that."),
     ("ppt/presentation.xml", "a PowerPoint presentation",
-     "Copy the text into a .docx, .md or .txt file and upload that."),
+     "Copy the text into a .docx, .md or .txt file and give that."),
 )
 
 
@@ -154,7 +154,7 @@ def _check_zip(data: bytes, name: str, max_bytes: int) -> None:
         for member, what, fix in _ZIP_KINDS:
             if member in names:
                 raise DocumentError(f"{name}: is {what}, which cannot be read here. {fix}")
-        raise DocumentError(f"{name}: is a ZIP archive, not a Word document. Unpack it and upload the document inside.")
+        raise DocumentError(f"{name}: is a ZIP archive, not a Word document. Unpack it and give the document inside.")
     unpacked = sum(i.file_size for i in infos)
     cap = file_limit(max_bytes) * UNZIP_FACTOR
     if len(infos) > MAX_ZIP_PARTS or unpacked > cap:
@@ -297,7 +297,7 @@ def _read_pdf(data: bytes, name: str, max_bytes: int) -> str:
         if reader.is_encrypted and not _unlock(reader):
             raise DocumentError(
                 f"{name}: is a password-protected PDF. Open it, save or print it as a PDF without a "
-                "password (or export the document again), and upload that."
+                "password (or export the document again), and give that."
             )
         pages = len(reader.pages)
         if pages > MAX_PDF_PAGES:

@@ -5,6 +5,8 @@ The first run loads the real model, so runs get a generous timeout.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -12,6 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from matcher.compare import compare_reports
+from matcher.gaps import find_gaps, gaps_csv
+from matcher.handover import Handover
 from matcher.ladder import load_ladder
 from matcher.text import reduce_markdown
 from matcher.ui.engineer import downloads
@@ -100,7 +104,7 @@ def test_engineer_empty_input_is_a_gentle_info():
     assert at.selectbox(key="eng_ladder").value.endswith(f"{LADDER}.md")
 
 
-def test_engineer_view_matches_the_library(library_report):
+def test_engineer_view_matches_the_library(library, library_report):
     report = library_report
     at = app().run()
     at.text_area(key="eng_text").input(doc()).run()
@@ -128,12 +132,21 @@ def test_engineer_view_matches_the_library(library_report):
         assert row.Score == f"{s.score:.2f}"
         for uid in s.evidence[:3]:
             assert f"**line {units[uid].line}**" in row._3
-        if not s.evidence:
-            assert "**line" not in row._3
-    # Uncovered statements are called out once per pillar that has any, beside the examples.
+        if not s.evidence:  # at most the closest line, quoted, marked as not enough
+            assert "**line" not in row._3 or (row._3.startswith("*closest:*") and "below the 0.50" in row._3)
+    # Uncovered statements are called out once per pillar that has any, each as a gap to act on.
     uncovered_pillars = {s.pillar for s in report.statements if s.strength == "none"}
     flagged = [m.value for m in at.markdown if "Not yet evidenced" in m.value]
     assert len(flagged) == len(uncovered_pillars)
+    gaps = find_gaps(report, load_ladder(LADDER), library(LADDER).exemplars)
+    gap_boxes = [e for e in at.expander if ":material/flag:" in e.label]
+    assert len(gap_boxes) == len(report.uncovered) == len(gaps)
+    for box, gap in zip(gap_boxes, gaps, strict=True):
+        shown = unescape(" ".join(m.value for m in box.markdown))
+        assert gap.statement in shown and gap.prompt in shown
+        if gap.closest_line:
+            assert f"line {gap.closest_line}" in shown and gap.closest_text in shown and gap.why_not in shown
+        assert all(e in shown for e in gap.examples)
     # The annotated document and the lines that evidence nothing.
     (annotated,) = tables(at, ["Line", "Section", "Accomplishment", "Evidences"])
     assert [unescape(t) for t in annotated["Accomplishment"]] == [u.text for u in report.units]
@@ -144,13 +157,15 @@ def test_engineer_view_matches_the_library(library_report):
     assert shown_nothing == expected_nothing
     # The library's warnings (no exemplars) show as st.warning.
     assert [unescape(w.value) for w in at.warning] == report.meta["warnings"]
-    # Downloads: the library's exports, byte for byte.
-    assert [b.label for b in at.get("download_button")] == ["JSON", "CSV", "Markdown"]
-    assert [d.data for d in downloads(report)] == [
-        report.to_json(),
-        report.to_csv(),
-        report.to_markdown(),
-    ]
+    # Downloads: the report to hand over, the library's exports (CSV with a BOM for Excel) and the gaps.
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == [d.label for d in downloads(report, Handover(), gaps)]
+    assert labels[1:4] == ["JSON", "CSV", "Markdown"]
+    data = {d.label: d for d in downloads(report, Handover(), gaps)}
+    assert data["JSON"].data == report.to_json()
+    assert data["CSV"].data == "\ufeff" + report.to_csv()
+    assert data["Markdown"].data == report.to_markdown()
+    assert data["Gaps (CSV)"].data == "\ufeff" + gaps_csv(gaps)
 
 
 def test_engineer_second_run_is_served_from_cache(monkeypatch, matchers):
@@ -330,7 +345,28 @@ def test_manager_view_with_two_uploads(library):
     assert list(coverage["Person"]) == ["alice", "bob"]
     assert list(coverage["Evidenced"]) == [len(r.statements) - len(r.uncovered) for r in team.reports]
     assert at.get("vega_lite_chart")  # the heatmap
-    assert [b.label for b in at.get("download_button")] == ["Matrix as CSV"]
+    assert [b.label for b in at.get("download_button")] == ["Matrix as CSV (strengths, scores, evidencing lines)"]
+    # Drill-down: a person and a statement they evidence; their lines are on screen.
+    s = next(s for s in team.statements if team.reports[1].statement(s.id).evidence)
+    at.selectbox(key="mgr_cell_person").select("bob").run()
+    at.selectbox(key="mgr_cell_statement").select(s.id).run()
+    no_exception(at)
+    shown = unescape(" ".join(m.value for m in at.markdown))
+    lines = team.evidence_lines("bob", s.id)
+    assert lines and all(line in shown for line in lines)
+    # The side table has every statement in full, with its count; gap rows are flagged.
+    (full,) = tables(at, ["Row", "Pillar", "Statement", "People evidencing"])
+    assert [unescape(t) for t in full["Statement"]] == [reduce_markdown(x.text) for x in team.statements]
+    flagged = [unescape(r) for r in full["Row"] if unescape(r).startswith("⚑")]
+    assert len(flagged) == len(team.nobody()) and all(r.endswith("· 0/2") for r in flagged)
+    # The matrix CSV: a BOM, then strengths, scores and evidencing lines per person.
+    data = team.to_csv()
+    assert data.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(data[1:])))
+    row = next(r for r in rows if r["id"] == s.id)
+    assert row["bob: strength"] == team.reports[1].statement(s.id).strength
+    assert row["bob: score"] == f"{team.reports[1].statement(s.id).score:.2f}"
+    assert row["bob: evidence"].split("\n") == lines
 
 
 def test_manager_view_reports_a_bad_file_and_scores_the_rest():

@@ -47,6 +47,7 @@ __all__ = [
     "get_matcher",
     "ladder_key",
     "llm_config",
+    "model_label",
     "read_ladder_upload",
     "read_upload",
     "upload_limit_mb",
@@ -178,11 +179,24 @@ def _session_lines(embedder: Embedder) -> Embedder:
     return cache
 
 
+def model_label(settings: Settings) -> str:
+    """The model as reports name it: its name, never the path of a folder on this machine."""
+    name = settings.model
+    if "/" in name or "\\" in name or Path(name).expanduser().exists():
+        name = Path(name.rstrip("/\\")).name or "a local model"
+    return f"{name} (fine-tuned on the corpus exemplars)" if settings.tune else name
+
+
 def analyse(text: str, ladder: Ladder, settings: Settings | None = None) -> Report:
-    """Match `text` against `ladder`; the same text and ladder again is served from the cache."""
+    """Match `text` against `ladder`; the same text and ladder again is served from the cache.
+
+    The report's `meta.model` names the model (the app loads it from a cache folder, whose path
+    must not reach an export)."""
+    settings = settings or app_settings()
     shared = get_matcher(ladder, settings)
     matcher = shared.using(_session_lines(shared.embedder))
-    return _analyse(text, ladder_key(ladder) + "|" + repr(matcher.settings), matcher)
+    report = _analyse(text, ladder_key(ladder) + "|" + repr(matcher.settings), matcher)
+    return replace(report, meta={**report.meta, "model": model_label(settings)})
 
 
 # -- LLM assistance ------------------------------------------------------------------------

@@ -196,7 +196,12 @@ def _evidence_cell(report: Report, s: StatementResult) -> str:
         cell += f"  \n*… and {len(lines) - EVIDENCE_SHOWN} more*"
     if not lines:
         near = closest_unit(report, s.id)
-        cell = f"*closest: line {near.line}, not enough to count*" if near else ""
+        cell = (
+            f"*closest:* **line {near.line}** · {near.score:.2f} · {md_escape(short(near.text, 110))} "
+            f"*(below the {DECIDE:.2f} needed to count)*"
+            if near
+            else ""
+        )
     return cell
 
 

@@ -11,6 +11,7 @@ import streamlit as st
 
 from ..config import Settings
 from ..errors import MatcherError
+from ..handover import Handover
 from ..models import Ladder
 from .resources import corpus_ladders, llm_config, read_ladder_upload, read_upload, upload_limit_mb
 from .safe import md_escape
@@ -25,9 +26,11 @@ __all__ = [
     "document_input",
     "download_row",
     "guarded",
+    "handover_inputs",
     "ladder_label",
     "ladder_picker",
     "llm_settings",
+    "print_layout",
     "show_error",
     "show_warnings",
 ]
@@ -145,6 +148,39 @@ def document_input(prefix: str, settings: Settings, *, label: str = "Brag docume
         )
         return None
     return Document(name, text or "")
+
+
+def handover_inputs(prefix: str) -> Handover:
+    """Who the report is for and the period it covers: optional, used in the report to hand over
+    and in the names of the exported files (kept in this session only)."""
+    left, right = st.columns(2, gap="medium")
+    person = left.text_input(
+        "Person (optional)", key=f"{prefix}_person", placeholder="e.g. Sam Lee", max_chars=80,
+        help="Shown on the report to hand over and used in the exported file names.",
+    )
+    period = right.text_input(
+        "Review period (optional)", key=f"{prefix}_period", placeholder="e.g. H2 2026", max_chars=80,
+        help="Shown on the report to hand over.",
+    )
+    return Handover(person=person or "", period=period or "")
+
+
+# Printing the page gives the report alone: no sidebar, header, inputs or buttons, and tables and
+# expanders are not cut across pages. (Our own CSS; no user text in it.)
+PRINT_CSS = """<style>
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stTextArea"], [data-testid="stFileUploader"], [data-testid="stSelectbox"],
+  [data-testid="stTextInput"], [data-testid="stButton"], [data-testid="stDownloadButton"],
+  [data-testid="stExpandSidebarButton"], [data-testid="stDecoration"] { display: none !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: none !important; }
+  tr, [data-testid="stExpander"], [data-testid="stMetric"] { break-inside: avoid; }
+}
+</style>"""
+
+
+def print_layout() -> None:
+    st.html(PRINT_CSS)
 
 
 @dataclass(frozen=True)
