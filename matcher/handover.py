@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from html import escape
 
 from .gaps import Gap
+from .plain import plain_message
 from .report import Report
 from .text import reduce_markdown
 
@@ -82,7 +83,8 @@ def handover_html(report: Report, who: Handover, gaps: list[Gap] | None = None) 
         f"({report.coverage:.0%}); {len(report.units)} lines read, {len(report.unmatched_units)} evidence "
         "nothing.</p></header>",
     ]
-    out += [f"<p><em>Note:</em> {_e(w)}</p>" for w in dict.fromkeys(report.meta.get("warnings", []))]
+    notes = dict.fromkeys(plain_message(w) for w in report.meta.get("warnings", []))
+    out += [f"<p><em>Note:</em> {_e(w)}</p>" for w in notes]
     out += ["<h2>Coverage per pillar</h2>", "<table><thead><tr><th>Pillar</th><th>Evidenced</th>"
             "<th>Strong</th></tr></thead><tbody>"]
     for p in report.pillars:

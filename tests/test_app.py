@@ -17,6 +17,7 @@ from matcher.compare import compare_reports
 from matcher.gaps import find_gaps, gaps_csv
 from matcher.handover import Handover
 from matcher.ladder import load_ladder
+from matcher.plain import plain_message
 from matcher.text import reduce_markdown
 from matcher.ui.engineer import downloads
 from matcher.ui.team import Team, person_names
@@ -404,11 +405,16 @@ def test_level_comparison_page(library):
     at.run()
     at.switch_page("matcher/ui/pages/levels.py").run()
     no_exception(at)
-    at.text_input(key="lvl_folder").input(str(SE)).run()
-    current = at.selectbox(key="lvl_current")
-    assert current.value.endswith("L4-Lead-Software-Engineer.md")
+    # Tracks and levels are picked by name: no folder to type, no path on screen.
+    assert not at.text_input
+    track = at.selectbox(key="lvl_track_0")
+    assert track.value == "Engineering / Software Engineering"
+    assert "Engineering / Data Engineering" in track.options
+    assert not any("/work" in o or "shared" in o for o in track.options)
+    current = at.selectbox(key="lvl_current_Engineering / Software Engineering")
+    assert "L4 · Lead Software Engineer" in current.options[current.index]
     (nxt,) = [s for s in at.selectbox if s.key and s.key.startswith("lvl_next")]
-    assert nxt.value.endswith("L5-Principal-Software-Engineer.md")
+    assert "L5 · Principal Software Engineer" in nxt.options[nxt.index]
     # The Graduate stub has no statements, so it is not offered.
     assert not any("Graduate" in o for o in current.options)
     at.text_area(key="lvl_text").input(text).run()
@@ -424,7 +430,8 @@ def test_level_comparison_page(library):
     assert metrics["Readiness for L5"] == f"{c.readiness:.0%}"
     # Ladders without exemplars are matched less accurately: say so.
     assert c.warnings
-    assert [unescape(w.value) for w in at.warning] == list(c.warnings)
+    assert [unescape(w.value) for w in at.warning] == list(dict.fromkeys(plain_message(w) for w in c.warnings))
+    assert not any("evidence-matcher expand" in unescape(w.value) for w in at.warning)
     rows = [r for frame in tables(at, STATEMENT_COLUMNS) for r in frame.itertuples(index=False)]
     shown = [unescape(r.Statement) for r in rows]
     expected = [reduce_markdown(c.next.statement(sid).text) for sid in (*c.evidenced, *c.not_yet)]
@@ -432,13 +439,47 @@ def test_level_comparison_page(library):
     assert [b.label for b in at.get("download_button")] == ["Markdown", "JSON"]
 
 
-def test_level_comparison_missing_folder_is_an_error(tmp_path):
+def test_level_comparison_with_uploaded_ladder_files(tmp_path):
+    """Ladder files the user uploads form a track of their own; no folder is typed."""
+    need(SE)
     at = app()
     at.run()
     at.switch_page("matcher/ui/pages/levels.py").run()
-    at.text_input(key="lvl_folder").input(str(tmp_path / "nope")).run()
+    files = [(p.name, p.read_bytes(), "text/markdown")
+             for p in (SE / "L4-Lead-Software-Engineer.md", SE / "L5-Principal-Software-Engineer.md")]
+    at.file_uploader(key="lvl_ladder_files").set_value(files).run()
     no_exception(at)
-    assert "no such folder" in unescape(at.error[0].value)
+    track = at.selectbox(key="lvl_track_2")
+    assert track.value == "Your uploaded ladders"
+    current = at.selectbox(key="lvl_current_Your uploaded ladders")
+    assert [o.split(" · ")[0] for o in current.options] == ["L4", "L5"]
+    at.text_area(key="lvl_text").input(doc()).run()
+    no_exception(at)
+    assert not at.error
+    assert "Readiness for L5" in {m.label for m in at.metric}
+
+
+def test_plain_messages_for_ladders_without_exemplars_and_llm_errors():
+    from types import SimpleNamespace
+
+    from matcher.core import Matcher
+    from matcher.exemplars import ExemplarSet
+
+    lad = load_ladder(need(SE / "L5-Principal-Software-Engineer.md"))
+    for borrowed in ({lad.statements[0].id: "lead-software-engineer"}, {}):
+        stub = SimpleNamespace(ladder=lad, exemplars=ExemplarSet(), borrowed=borrowed)
+        (warning,) = Matcher.warnings.fget(stub)[:1]
+        assert "evidence-matcher expand" in warning  # the library's note, for command-line users
+        plain = plain_message(warning)
+        assert "expand" not in plain and "`" not in plain and "exemplars" not in plain
+        assert lad.id in plain and "rough" in plain
+    url = "http://127.0.0.1:9/v1"
+    error = (f"The LLM judge could not run, so the embedded result is used: The LLM endpoint at {url} is "
+             "unreachable ([Errno 111] Connection refused). Check MATCHER_LLM_BASE_URL / --llm-base-url and "
+             "that the server is running.")
+    assert plain_message(error) == (
+        "The LLM judge could not run, so the embedded result is used: Could not reach the LLM at "
+        f"{url} (Connection refused): is it running, and is the address right?")
 
 
 def test_manager_view_scores_twenty_documents():

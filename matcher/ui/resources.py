@@ -42,10 +42,9 @@ __all__ = [
     "app_settings",
     "assist",
     "corpus_ladders",
-    "default_ladder_folder",
-    "folder_ladders",
     "get_matcher",
     "ladder_key",
+    "level_catalogue",
     "llm_config",
     "model_label",
     "read_ladder_upload",
@@ -73,23 +72,15 @@ def corpus_ladders() -> list[Ladder]:
     return [lad for lad in load_ladders() if lad.statements]
 
 
-@st.cache_resource(ttl=60, show_spinner="Reading the ladder folder…")
-def folder_ladders(folder: str) -> list[Ladder]:
-    """Every ladder under `folder`, recursively (stubs without statements included)."""
-    return load_ladders(Path(folder))
-
-
-def default_ladder_folder() -> Path:
-    """Where the level comparison looks first: $MATCHER_LADDERS, else a `shared/ladders` checkout
-    beside the project (the development set-up), else the shipped corpus."""
+@st.cache_resource(ttl=60, show_spinner="Reading the ladders…")
+def level_catalogue() -> tuple[list[Ladder], Path | None]:
+    """The ladders the level comparison offers, and the folder their tracks are named from: the
+    ladder library ($MATCHER_LADDERS, else a `shared/ladders` checkout beside the project), else
+    the shipped corpus. Chosen by whoever runs the app; users only pick from it (or upload)."""
     env = os.environ.get("MATCHER_LADDERS", "").strip()
-    if env:
-        return Path(env).expanduser()
     shared = corpus_dir().resolve().parent.parent / "shared" / "ladders"
-    track = shared / "Engineering" / "Software-Engineering"
-    if track.is_dir():
-        return track
-    return corpus_dir()
+    root = Path(env).expanduser() if env else shared if shared.is_dir() else corpus_dir()
+    return load_ladders(root), root
 
 
 def read_ladder_upload(upload: UploadedFile) -> Ladder:

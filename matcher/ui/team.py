@@ -171,6 +171,7 @@ class Team:
                     "statement": statement_text(s),
                     "strength": r.statement(s.id).strength,
                     "symbol": STRENGTH_SYMBOLS[r.statement(s.id).strength],
+                    "ink": SYMBOL_COLORS[r.statement(s.id).strength],
                     "score": round(float(r.statement(s.id).score), 2),
                 }
                 for s in self.statements
@@ -224,8 +225,7 @@ class Team:
                 x=x,
                 y=y,
                 text="symbol:N",
-                color=alt.Color("strength:N", scale=alt.Scale(domain=list(STRENGTHS),
-                                range=[SYMBOL_COLORS[k] for k in STRENGTHS]), legend=None),
+                color=alt.Color("ink:N", scale=None),  # literal colours: the cells' scale stays their own
                 tooltip=tooltip,
             )
         )

@@ -13,6 +13,7 @@ from ..config import Settings
 from ..errors import MatcherError
 from ..handover import Handover
 from ..models import Ladder
+from ..plain import plain_message
 from .resources import corpus_ladders, llm_config, read_ladder_upload, read_upload, upload_limit_mb
 from .safe import md_escape
 
@@ -55,7 +56,7 @@ PLACEHOLDER = (
 
 def show_error(exc: BaseException) -> None:
     # Library messages can quote file names and document text: escaped, they still read the same.
-    st.error(md_escape(str(exc)), icon=":material/error:")
+    st.error(md_escape(plain_message(str(exc))), icon=":material/error:")
 
 
 def guarded(fn: Callable[..., T], *args: object, **kwargs: object) -> T | None:
@@ -68,7 +69,7 @@ def guarded(fn: Callable[..., T], *args: object, **kwargs: object) -> T | None:
 
 
 def show_warnings(warnings: Iterable[str]) -> None:
-    for w in dict.fromkeys(warnings):
+    for w in dict.fromkeys(plain_message(w) for w in warnings):
         st.warning(md_escape(w), icon=":material/info:")
 
 
@@ -248,13 +249,14 @@ def llm_settings(prefix: str) -> LLMChoice | None:
             "Base URL",
             key=f"{prefix}_llm_base_url",
             placeholder="http://127.0.0.1:11434/v1",
-            help="For this session only; leave empty to use MATCHER_LLM_BASE_URL.",
+            help="The address of an OpenAI-compatible server, for this session only. Leave empty to use "
+            "the one this app was set up with, if any.",
         )
         model = st.text_input(
             "Model",
             key=f"{prefix}_llm_model",
             placeholder="the server's first model",
-            help="For this session only; leave empty to use MATCHER_LLM_MODEL or the server's first model.",
+            help="For this session only; leave empty for the app's default or the server's first model.",
         )
         api_key = st.text_input(
             "API key",
@@ -265,11 +267,12 @@ def llm_settings(prefix: str) -> LLMChoice | None:
         config = guarded(llm_config, base_url, model, api_key)
         if config is None:
             st.info(
-                "No LLM endpoint configured: set MATCHER_LLM_BASE_URL or enter a base URL above.",
+                "No LLM is set up. To use one, enter its address above: for example a local Ollama at "
+                "http://127.0.0.1:11434/v1.",
                 icon=":material/cloud_off:",
             )
         else:
-            source = "entered for this session" if base_url.strip() else "from MATCHER_LLM_BASE_URL"
+            source = "entered for this session" if base_url.strip() else "set up for this app"
             model_name = config.model or "the server's first model"
             where = md_escape(endpoint_label(config.base_url))
             st.caption(f"Endpoint {where} ({source}), model {md_escape(model_name)}.")
