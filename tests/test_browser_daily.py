@@ -211,3 +211,122 @@ def test_team_heatmap_cells_open_their_evidencing_lines(server, page, tmp_path, 
     page.get_by_text("The statements in full").click()
     page.get_by_text(team.statement_rows()["Statement"].iloc[-1][:60]).filter(visible=True).first.wait_for()
     screenshot(page, "team-drilldown.png")
+
+
+# -- 5. next level, for users ----------------------------------------------------------------------
+
+
+def test_next_level_picks_by_name_and_takes_uploaded_ladders(server, page):
+    from tests.test_browser import ROOT
+
+    se = ROOT.parent / "shared" / "ladders" / "Engineering" / "Software-Engineering"
+    if not se.exists():
+        pytest.skip(f"{se} is not present")
+    page.goto(server + "/levels")
+    page.get_by_text("Your current level").wait_for(timeout=120_000)
+    body = page.inner_text("body")
+    assert "Ladder folder" not in body and "/work" not in body and "shared/ladders" not in body
+    assert page.locator("input[aria-label=Track]").input_value() == "Engineering / Software Engineering"
+    assert "/work/" not in page.content()
+    # Uploaded ladder files make a track of their own.
+    page.locator("input[type=file]").first.set_input_files(
+        [str(se / "L4-Lead-Software-Engineer.md"), str(se / "L5-Principal-Software-Engineer.md")]
+    )
+    page.wait_for_function(
+        "document.querySelector('input[aria-label=Track]')?.value === 'Your uploaded ladders'", timeout=60_000
+    )
+    box = page.get_by_role("textbox", name="Brag document")
+    box.fill(need_doc("se-01.md"))
+    page.get_by_role("button", name="Match evidence").click()
+    page.get_by_text("Readiness for L5").wait_for(timeout=RESULT_TIMEOUT)
+    body = page.inner_text("body")
+    assert "evidence-matcher expand" not in body and "/work" not in body
+    assert "no examples of evidence written for it" in body  # the plain note for a ladder without exemplars
+    screenshot(page, "levels-uploaded.png")
+
+
+def test_llm_messages_are_plain(server, page):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    page.goto(server)
+    page.get_by_role("textbox", name="Brag document").wait_for(timeout=120_000)
+    page.get_by_text("LLM assistance (optional)").click()
+    page.get_by_text("No LLM is set up").wait_for()
+    url = page.get_by_role("textbox", name="Base URL")
+    url.fill(f"http://127.0.0.1:{port}/v1")
+    url.press("Enter")
+    page.get_by_text("Judge borderline matches").click()
+    page.get_by_role("textbox", name="Brag document").fill(need_doc("se-01.md"))
+    page.get_by_role("button", name="Match evidence").click()
+    page.get_by_text("Could not reach the LLM at").first.wait_for(timeout=RESULT_TIMEOUT)
+    body = page.inner_text("body")
+    assert "Errno" not in body and "MATCHER_LLM" not in body
+    screenshot(page, "llm-unreachable.png")
+
+
+# -- 6. accessibility (axe-core's rules in the real browser) ---------------------------------------
+
+AXE_RULES = ["color-contrast", "image-alt", "svg-img-alt", "role-img-alt", "button-name", "link-name",
+             "label", "select-name", "aria-input-field-name", "aria-command-name", "aria-toggle-field-name",
+             "document-title", "input-button-name", "frame-title"]
+
+
+def axe_violations(page) -> list[dict]:
+    axe = pytest.importorskip("axe_playwright_python")
+    page.add_script_tag(content=(Path(axe.__file__).parent / "axe.min.js").read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "rules => axe.run(document, {runOnly: {type: 'rule', values: rules}, resultTypes: ['violations']})",
+        AXE_RULES,
+    )
+    return [
+        {"rule": v["id"], "nodes": [(n["html"][:160], n.get("failureSummary", "")[60:200]) for n in v["nodes"][:8]]}
+        for v in result["violations"]
+    ]
+
+
+def chart_names(page) -> list[str]:
+    """Each chart's accessible name (the aria-label Vega gives it from the chart's description)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')].map(el =>
+              el.getAttribute('aria-label') || el.querySelector('[aria-label]')?.getAttribute('aria-label') || '')"""
+    )
+
+
+@pytest.mark.parametrize("route", ["", "/manager", "/levels"])
+def test_pages_pass_axe_contrast_and_names(server, page, tmp_path, route):
+    if route == "/manager":
+        files = []
+        for person, name in (("alice", "se-01.md"), ("bob", "se-03.md")):
+            path = tmp_path / f"{person}.md"
+            path.write_text(need_doc(name), encoding="utf-8")
+            files.append(str(path))
+        page.goto(server + route)
+        upload = page.locator("input[type=file]").first
+        upload.wait_for(state="attached", timeout=120_000)
+        upload.set_input_files(files)
+        page.get_by_text("Who evidences what").wait_for(timeout=RESULT_TIMEOUT)
+    else:
+        paste(page, server, need_doc("se-01.md"), route)
+        page.get_by_text("Readiness for L5" if route else "Statements evidenced", exact=True).first.wait_for(
+            timeout=RESULT_TIMEOUT)
+    page.locator("[data-testid=stVegaLiteChart]").first.wait_for(timeout=60_000)
+    # Contrast is measured on the settled page: Streamlit fades stale elements while it reruns.
+    page.wait_for_function(
+        "!document.querySelector('[data-stale=true]') && !document.querySelector('[data-testid=stStatusWidget]')",
+        timeout=120_000,
+    )
+    page.wait_for_timeout(1500)
+    names = chart_names(page)
+    assert names and all(n.startswith(("Bar chart", "Heatmap")) for n in names), names
+    assert axe_violations(page) == []
+    screenshot(page, f"axe{route.replace('/', '-') or '-engineer'}.png")
+
+
+def test_garbage_text_gets_a_hint(server, page):
+    paste(page, server, "asdf qwer zxcv\nlorem ipsum dolor sit amet\n1234 5678 !!!! ????\nkjh kjh kjh kjh\n")
+    page.get_by_text("does not look like a brag document").wait_for(timeout=RESULT_TIMEOUT)
+    assert page.get_by_text("Statements evidenced", exact=True).count() == 0
+    screenshot(page, "garbage-hint.png")

@@ -108,6 +108,9 @@ def render_report(report: Report, ladder: Ladder, who: Handover | None = None,
     if not report.units:
         st.info("No accomplishments found in this document: add bullets, dated lines or sentences.")
         return
+    if report.coverage == 0:
+        _not_a_brag_doc(report)
+        return
     who = who or Handover()
     gaps = find_gaps(report, ladder, exemplars)
     print_layout()
@@ -133,6 +136,19 @@ def render_report(report: Report, ladder: Ladder, who: Handover | None = None,
         _units_section(report)
     with nothing:
         _unmatched_section(report)
+
+
+def _not_a_brag_doc(report: Report) -> None:
+    """A hint instead of a report in which nothing counts (random text, or the wrong ladder)."""
+    st.info(
+        f"This does not look like a brag document for this ladder: none of its {len(report.units)} lines "
+        "evidences any statement. A brag document lists things you did and what came of them, one per line, "
+        "for example “Led the billing migration with two other teams; cut failed payments by 30%”. Check that "
+        "the right file and ladder are chosen.",
+        icon=":material/help:",
+    )
+    with st.expander("The lines that were read, and the statement each came closest to"):
+        st.table(unmatched_table(report), hide_index=True, border="horizontal")
 
 
 def _summary(report: Report) -> None:

@@ -15,7 +15,7 @@ from ..models import Ladder
 from ..report import Report
 from .resources import analyse, app_settings, level_catalogue, read_ladder_upload
 from .safe import md_escape
-from .views import pillar_examples, statement_table
+from .views import pillar_examples, readable, statement_table
 from .widgets import (
     DEFAULT_LADDER,
     LADDER_TYPES,
@@ -238,7 +238,9 @@ def _pillar_chart(c: LevelComparison) -> alt.Chart:
         tooltip=["pillar:N", "level:N", "label:N"],
     )
     text = base.mark_text(align="left", dx=4, fontSize=12).encode(x="share:Q", text="label:N", color=alt.value("#333"))
-    return (bars + text).properties(height=alt.Step(18))
+    parts = "; ".join(f"{r['pillar']} at {r['level']}: {r['label']}" for r in rows)
+    return readable((bars + text).properties(height=alt.Step(18)),
+                    f"Bar chart of the share of each pillar's statements evidenced at both levels: {parts}.")
 
 
 def _statements(c: LevelComparison, ids: tuple[str, ...], tag: str, nxt: Ladder, *, new: set[str], gaps: bool) -> None:

@@ -252,6 +252,8 @@ class Team:
             )
             .resolve_scale(y="independent")
             .configure_facet(spacing=10)
+            .configure_axis(labelColor=AXIS_TEXT, titleColor=AXIS_TEXT)
+            .configure_legend(labelColor=AXIS_TEXT)
             .properties(description=self.description())
         )
 
