@@ -141,8 +141,10 @@ def render_report(report: Report, ladder: Ladder, who: Handover | None = None,
 def _not_a_brag_doc(report: Report) -> None:
     """A hint instead of a report in which nothing counts (random text, or the wrong ladder)."""
     st.info(
-        f"This does not look like a brag document for this ladder: none of its {len(report.units)} lines "
-        "evidences any statement. A brag document lists things you did and what came of them, one per line, "
+        "This does not look like a brag document for this ladder: "
+        + ("its one line evidences no statement" if len(report.units) == 1
+           else f"none of its {len(report.units)} lines evidences any statement")
+        + ". A brag document lists things you did and what came of them, one per line, "
         "for example “Led the billing migration with two other teams; cut failed payments by 30%”. Check that "
         "the right file and ladder are chosen.",
         icon=":material/help:",
