@@ -111,6 +111,7 @@ def test_engineer_view_matches_the_library(library, library_report):
     at.text_area(key="eng_text").input(doc()).run()
     no_exception(at)
     assert not at.error
+    assert not any("does not look like a brag document" in i.value for i in at.info)
     metrics = {m.label: m.value for m in at.metric}
     covered = len(report.statements) - len(report.uncovered)
     assert metrics["Statements evidenced"] == f"{covered} / {len(report.statements)}"
@@ -167,6 +168,17 @@ def test_engineer_view_matches_the_library(library, library_report):
     assert data["CSV"].data == "\ufeff" + report.to_csv()
     assert data["Markdown"].data == report.to_markdown()
     assert data["Gaps (CSV)"].data == "\ufeff" + gaps_csv(gaps)
+
+
+def test_text_that_evidences_nothing_gets_a_hint(library):
+    garbage = "asdf qwer zxcv\n\nlorem ipsum dolor sit amet\n\n1234 5678 !!!! ????\n"
+    report = library(LADDER).match(garbage)
+    assert report.coverage == 0 and len(report.units) > 1
+    at = app().run()
+    at.text_area(key="eng_text").input(garbage).run()
+    no_exception(at)
+    (hint,) = [i.value for i in at.info if "does not look like a brag document" in i.value]
+    assert f"none of its {len(report.units)} lines evidences any statement" in hint
 
 
 def test_engineer_second_run_is_served_from_cache(monkeypatch, matchers):

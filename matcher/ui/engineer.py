@@ -110,7 +110,6 @@ def render_report(report: Report, ladder: Ladder, who: Handover | None = None,
         return
     if report.coverage == 0:
         _not_a_brag_doc(report)
-        return
     who = who or Handover()
     gaps = find_gaps(report, ladder, exemplars)
     print_layout()
@@ -139,7 +138,7 @@ def render_report(report: Report, ladder: Ladder, who: Handover | None = None,
 
 
 def _not_a_brag_doc(report: Report) -> None:
-    """A hint instead of a report in which nothing counts (random text, or the wrong ladder)."""
+    """A hint above a report in which nothing counts (random text, or the wrong ladder)."""
     st.info(
         "This does not look like a brag document for this ladder: "
         + ("its one line evidences no statement" if len(report.units) == 1
@@ -149,8 +148,6 @@ def _not_a_brag_doc(report: Report) -> None:
         "the right file and ladder are chosen.",
         icon=":material/help:",
     )
-    with st.expander("The lines that were read, and the statement each came closest to"):
-        st.table(unmatched_table(report), hide_index=True, border="horizontal")
 
 
 def _summary(report: Report) -> None:
