@@ -23,6 +23,7 @@ _EXPORTS = {
     "Report": "report",
     "Settings": "config",
     "split_units": "brag",
+    "read_document": "readers",
     "load_ladder": "ladder",
     "load_ladders": "ladder",
     "parse_ladder": "ladder",
@@ -76,4 +77,5 @@ if TYPE_CHECKING:
     from .exemplars import ExemplarSet, load_exemplars
     from .ladder import load_ladder, load_ladders, parse_ladder
     from .models import Example, Ladder, Pillar, Statement, Unit
+    from .readers import read_document
     from .report import Report

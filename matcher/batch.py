@@ -7,7 +7,7 @@ file is cut off and redone, so no row is duplicated or lost. A bad document (und
 an unknown ladder, a malformed JSONL line) gets an error row; it never stops the batch.
 
 - JSONL input: one object per line, `{"id": ..., "text": ..., "ladder": ...}` (`ladder` optional).
-- Folder input: every .md/.markdown/.txt file below it (hidden ones skipped); its id is its path
+- Folder input: every .md/.markdown/.txt/.docx/.pdf/.html/.htm file below it (hidden ones skipped); its id is its path
   relative to the folder.
 - JSONL output: one object per document, `{"id": ..., **Report.to_dict()}`, or
   `{"id": ..., "ladder": {"id": ...}, "error": ...}`.
@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .errors import DocumentError, MatcherError
+from .readers import DOCUMENT_SUFFIXES, read_document
 from .report import Report, _csv_safe
-from .text import decode_bytes
 
 if TYPE_CHECKING:
     from .core import Matcher
@@ -42,7 +42,7 @@ __all__ = ["CSV_FIELDS", "TEXT_SUFFIXES", "BatchSummary", "count_documents", "it
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = (".md", ".markdown", ".txt")
+TEXT_SUFFIXES = DOCUMENT_SUFFIXES  # .md, .markdown, .txt, .docx, .pdf, .html, .htm
 CSV_FIELDS = ("document", "unit_id", "line", "section", "unit", "statement_id", "pillar", "statement", "score",
               "error")
 FORMATS = ("csv", "jsonl")
@@ -81,17 +81,7 @@ def _folder_files(folder: Path) -> list[Path]:
 
 
 def _read_file(path: Path, limit: int) -> str:
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise DocumentError(f"{size:,} bytes is over the {limit:,}-byte limit (MATCHER_MAX_BYTES).")
-        with path.open("rb") as fh:
-            data = fh.read(limit + 1)
-    except OSError as exc:
-        raise DocumentError(f"cannot read it ({exc.strerror or exc}).") from exc
-    if len(data) > limit:
-        raise DocumentError(f"over the {limit:,}-byte limit (MATCHER_MAX_BYTES).")
-    return decode_bytes(data, path.name)
+    return read_document(path, path.name, max_bytes=limit)
 
 
 def _folder_docs(folder: Path, ladder: str, limit: int) -> Iterator[BatchDoc]:

@@ -5,6 +5,8 @@ The first run loads the real model, so runs get a generous timeout.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -12,7 +14,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from matcher.compare import compare_reports
+from matcher.gaps import find_gaps, gaps_csv
+from matcher.handover import Handover
 from matcher.ladder import load_ladder
+from matcher.plain import plain_message
 from matcher.text import reduce_markdown
 from matcher.ui.engineer import downloads
 from matcher.ui.team import Team, person_names
@@ -100,12 +105,13 @@ def test_engineer_empty_input_is_a_gentle_info():
     assert at.selectbox(key="eng_ladder").value.endswith(f"{LADDER}.md")
 
 
-def test_engineer_view_matches_the_library(library_report):
+def test_engineer_view_matches_the_library(library, library_report):
     report = library_report
     at = app().run()
     at.text_area(key="eng_text").input(doc()).run()
     no_exception(at)
     assert not at.error
+    assert not any("does not look like a brag document" in i.value for i in at.info)
     metrics = {m.label: m.value for m in at.metric}
     covered = len(report.statements) - len(report.uncovered)
     assert metrics["Statements evidenced"] == f"{covered} / {len(report.statements)}"
@@ -128,12 +134,21 @@ def test_engineer_view_matches_the_library(library_report):
         assert row.Score == f"{s.score:.2f}"
         for uid in s.evidence[:3]:
             assert f"**line {units[uid].line}**" in row._3
-        if not s.evidence:
-            assert "**line" not in row._3
-    # Uncovered statements are called out once per pillar that has any, beside the examples.
+        if not s.evidence:  # at most the closest line, quoted, marked as not enough
+            assert "**line" not in row._3 or (row._3.startswith("*closest:*") and "below the 0.50" in row._3)
+    # Uncovered statements are called out once per pillar that has any, each as a gap to act on.
     uncovered_pillars = {s.pillar for s in report.statements if s.strength == "none"}
     flagged = [m.value for m in at.markdown if "Not yet evidenced" in m.value]
     assert len(flagged) == len(uncovered_pillars)
+    gaps = find_gaps(report, load_ladder(LADDER), library(LADDER).exemplars)
+    gap_boxes = [e for e in at.expander if ":material/flag:" in e.label]
+    assert len(gap_boxes) == len(report.uncovered) == len(gaps)
+    for box, gap in zip(gap_boxes, gaps, strict=True):
+        shown = unescape(" ".join(m.value for m in box.markdown))
+        assert gap.statement in shown and gap.prompt in shown
+        if gap.closest_line:
+            assert f"line {gap.closest_line}" in shown and gap.closest_text in shown and gap.why_not in shown
+        assert all(e in shown for e in gap.examples)
     # The annotated document and the lines that evidence nothing.
     (annotated,) = tables(at, ["Line", "Section", "Accomplishment", "Evidences"])
     assert [unescape(t) for t in annotated["Accomplishment"]] == [u.text for u in report.units]
@@ -144,13 +159,26 @@ def test_engineer_view_matches_the_library(library_report):
     assert shown_nothing == expected_nothing
     # The library's warnings (no exemplars) show as st.warning.
     assert [unescape(w.value) for w in at.warning] == report.meta["warnings"]
-    # Downloads: the library's exports, byte for byte.
-    assert [b.label for b in at.get("download_button")] == ["JSON", "CSV", "Markdown"]
-    assert [d.data for d in downloads(report)] == [
-        report.to_json(),
-        report.to_csv(),
-        report.to_markdown(),
-    ]
+    # Downloads: the report to hand over, the library's exports (CSV with a BOM for Excel) and the gaps.
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == [d.label for d in downloads(report, Handover(), gaps)]
+    assert labels[1:4] == ["JSON", "CSV", "Markdown"]
+    data = {d.label: d for d in downloads(report, Handover(), gaps)}
+    assert data["JSON"].data == report.to_json()
+    assert data["CSV"].data == "\ufeff" + report.to_csv()
+    assert data["Markdown"].data == report.to_markdown()
+    assert data["Gaps (CSV)"].data == "\ufeff" + gaps_csv(gaps)
+
+
+def test_text_that_evidences_nothing_gets_a_hint(library):
+    garbage = "asdf qwer zxcv\n\nlorem ipsum dolor sit amet\n\n1234 5678 !!!! ????\n"
+    report = library(LADDER).match(garbage)
+    assert report.coverage == 0 and len(report.units) > 1
+    at = app().run()
+    at.text_area(key="eng_text").input(garbage).run()
+    no_exception(at)
+    (hint,) = [i.value for i in at.info if "does not look like a brag document" in i.value]
+    assert f"none of its {len(report.units)} lines evidences any statement" in hint
 
 
 def test_engineer_second_run_is_served_from_cache(monkeypatch, matchers):
@@ -330,7 +358,28 @@ def test_manager_view_with_two_uploads(library):
     assert list(coverage["Person"]) == ["alice", "bob"]
     assert list(coverage["Evidenced"]) == [len(r.statements) - len(r.uncovered) for r in team.reports]
     assert at.get("vega_lite_chart")  # the heatmap
-    assert [b.label for b in at.get("download_button")] == ["Matrix as CSV"]
+    assert [b.label for b in at.get("download_button")] == ["Matrix as CSV (strengths, scores, evidencing lines)"]
+    # Drill-down: a person and a statement they evidence; their lines are on screen.
+    s = next(s for s in team.statements if team.reports[1].statement(s.id).evidence)
+    at.selectbox(key="mgr_cell_person").select("bob").run()
+    at.selectbox(key="mgr_cell_statement").select(s.id).run()
+    no_exception(at)
+    shown = unescape(" ".join(m.value for m in at.markdown))
+    lines = team.evidence_lines("bob", s.id)
+    assert lines and all(line in shown for line in lines)
+    # The side table has every statement in full, with its count; gap rows are flagged.
+    (full,) = tables(at, ["Row", "Pillar", "Statement", "People evidencing"])
+    assert [unescape(t) for t in full["Statement"]] == [reduce_markdown(x.text) for x in team.statements]
+    flagged = [unescape(r) for r in full["Row"] if unescape(r).startswith("⚑")]
+    assert len(flagged) == len(team.nobody()) and all(r.endswith("· 0/2") for r in flagged)
+    # The matrix CSV: a BOM, then strengths, scores and evidencing lines per person.
+    data = team.to_csv()
+    assert data.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(data[1:])))
+    row = next(r for r in rows if r["id"] == s.id)
+    assert row["bob: strength"] == team.reports[1].statement(s.id).strength
+    assert row["bob: score"] == f"{team.reports[1].statement(s.id).score:.2f}"
+    assert row["bob: evidence"].split("\n") == lines
 
 
 def test_manager_view_reports_a_bad_file_and_scores_the_rest():
@@ -368,11 +417,16 @@ def test_level_comparison_page(library):
     at.run()
     at.switch_page("matcher/ui/pages/levels.py").run()
     no_exception(at)
-    at.text_input(key="lvl_folder").input(str(SE)).run()
-    current = at.selectbox(key="lvl_current")
-    assert current.value.endswith("L4-Lead-Software-Engineer.md")
+    # Tracks and levels are picked by name: no folder to type, no path on screen.
+    assert not at.text_input
+    track = at.selectbox(key="lvl_track_0")
+    assert track.value == "Engineering / Software Engineering"
+    assert "Engineering / Data Engineering" in track.options
+    assert not any("/work" in o or "shared" in o for o in track.options)
+    current = at.selectbox(key="lvl_current_Engineering / Software Engineering")
+    assert "L4 · Lead Software Engineer" in current.options[current.index]
     (nxt,) = [s for s in at.selectbox if s.key and s.key.startswith("lvl_next")]
-    assert nxt.value.endswith("L5-Principal-Software-Engineer.md")
+    assert "L5 · Principal Software Engineer" in nxt.options[nxt.index]
     # The Graduate stub has no statements, so it is not offered.
     assert not any("Graduate" in o for o in current.options)
     at.text_area(key="lvl_text").input(text).run()
@@ -388,7 +442,8 @@ def test_level_comparison_page(library):
     assert metrics["Readiness for L5"] == f"{c.readiness:.0%}"
     # Ladders without exemplars are matched less accurately: say so.
     assert c.warnings
-    assert [unescape(w.value) for w in at.warning] == list(c.warnings)
+    assert [unescape(w.value) for w in at.warning] == list(dict.fromkeys(plain_message(w) for w in c.warnings))
+    assert not any("evidence-matcher expand" in unescape(w.value) for w in at.warning)
     rows = [r for frame in tables(at, STATEMENT_COLUMNS) for r in frame.itertuples(index=False)]
     shown = [unescape(r.Statement) for r in rows]
     expected = [reduce_markdown(c.next.statement(sid).text) for sid in (*c.evidenced, *c.not_yet)]
@@ -396,13 +451,47 @@ def test_level_comparison_page(library):
     assert [b.label for b in at.get("download_button")] == ["Markdown", "JSON"]
 
 
-def test_level_comparison_missing_folder_is_an_error(tmp_path):
+def test_level_comparison_with_uploaded_ladder_files(tmp_path):
+    """Ladder files the user uploads form a track of their own; no folder is typed."""
+    need(SE)
     at = app()
     at.run()
     at.switch_page("matcher/ui/pages/levels.py").run()
-    at.text_input(key="lvl_folder").input(str(tmp_path / "nope")).run()
+    files = [(p.name, p.read_bytes(), "text/markdown")
+             for p in (SE / "L4-Lead-Software-Engineer.md", SE / "L5-Principal-Software-Engineer.md")]
+    at.file_uploader(key="lvl_ladder_files").set_value(files).run()
     no_exception(at)
-    assert "no such folder" in unescape(at.error[0].value)
+    track = at.selectbox(key="lvl_track_2")
+    assert track.value == "Your uploaded ladders"
+    current = at.selectbox(key="lvl_current_Your uploaded ladders")
+    assert [o.split(" · ")[0] for o in current.options] == ["L4", "L5"]
+    at.text_area(key="lvl_text").input(doc()).run()
+    no_exception(at)
+    assert not at.error
+    assert "Readiness for L5" in {m.label for m in at.metric}
+
+
+def test_plain_messages_for_ladders_without_exemplars_and_llm_errors():
+    from types import SimpleNamespace
+
+    from matcher.core import Matcher
+    from matcher.exemplars import ExemplarSet
+
+    lad = load_ladder(need(SE / "L5-Principal-Software-Engineer.md"))
+    for borrowed in ({lad.statements[0].id: "lead-software-engineer"}, {}):
+        stub = SimpleNamespace(ladder=lad, exemplars=ExemplarSet(), borrowed=borrowed)
+        (warning,) = Matcher.warnings.fget(stub)[:1]
+        assert "evidence-matcher expand" in warning  # the library's note, for command-line users
+        plain = plain_message(warning)
+        assert "expand" not in plain and "`" not in plain and "exemplars" not in plain
+        assert lad.id in plain and "rough" in plain
+    url = "http://127.0.0.1:9/v1"
+    error = (f"The LLM judge could not run, so the embedded result is used: The LLM endpoint at {url} is "
+             "unreachable ([Errno 111] Connection refused). Check MATCHER_LLM_BASE_URL / --llm-base-url and "
+             "that the server is running.")
+    assert plain_message(error) == (
+        "The LLM judge could not run, so the embedded result is used: Could not reach the LLM at "
+        f"{url} (Connection refused): is it running, and is the address right?")
 
 
 def test_manager_view_scores_twenty_documents():

@@ -128,7 +128,13 @@ def test_one_sessions_text_does_not_change_anothers_numbers(matchers):
 def test_twenty_simultaneous_sessions_each_get_their_own_report(browser, matchers):
     texts = twenty_documents()
     fresh = uncached(matchers(LADDER))
-    expected = [fresh.match(t).to_json() for t in texts]
+    from dataclasses import replace
+
+    from matcher.ui.resources import model_label
+
+    # The app names the model in its exports (the library gives its cache folder's path).
+    named = {"model": model_label(fresh.settings)}
+    expected = [(lambda r: replace(r, meta={**r.meta, **named}))(fresh.match(t)).to_json() for t in texts]
     log_path = ARTIFACTS / "concurrency.log"
     dialogs: list[str] = []
     with run_app(log_path) as url:

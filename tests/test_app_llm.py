@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import pytest
 
+from matcher.handover import Handover
 from matcher.ui import engineer
 from matcher.ui.views import judge_table, llm_notes_table, llm_summary
 from tests.test_app import LADDER, app, doc, library, library_report, no_exception, unescape
@@ -39,12 +40,19 @@ def shown(monkeypatch):
     seen = []
     original = engineer.downloads
 
-    def recording(report):
+    def recording(report, *args):
         seen.append(report)
-        return original(report)
+        return original(report, *args)
 
     monkeypatch.setattr(engineer, "downloads", recording)
     return seen
+
+
+def same_report(shown_report, library_report) -> bool:
+    """The same report, but for `meta.model`: the app names the model, the library gives its path."""
+    a, b = json.loads(shown_report.to_json()), json.loads(library_report.to_json())
+    a["meta"].pop("model"), b["meta"].pop("model")
+    return a == b
 
 
 def dead_port() -> int:
@@ -60,13 +68,13 @@ def test_without_an_endpoint_the_switches_are_off_and_the_report_is_the_librarys
     for name in SWITCHES:
         box = at.checkbox(key=f"eng_llm_{name}")
         assert box.disabled and not box.value
-    assert any("No LLM endpoint configured" in i.value for i in at.info)
+    assert any("No LLM is set up" in i.value and "MATCHER_" not in i.value for i in at.info)
     at.text_area(key="eng_text").input(doc()).run()
     no_exception(at)
     assert not at.error
     (report,) = shown
     assert "llm" not in report.meta
-    assert report.to_json() == library_report.to_json()
+    assert same_report(report, library_report)
     assert [unescape(w.value) for w in at.warning] == library_report.meta["warnings"]
     assert not any(c.value.startswith("LLM assistance") for c in at.caption)
 
@@ -92,7 +100,9 @@ def test_a_dead_endpoint_falls_back_to_the_embedded_results(library_report, show
     warnings = [unescape(w.value) for w in at.warning]
     assert warnings[: len(library_report.meta["warnings"])] == library_report.meta["warnings"]
     (fallback,) = warnings[len(library_report.meta["warnings"]) :]
-    assert fallback.startswith("The LLM judge") and "unreachable" in fallback
+    # In plain language: where the LLM was expected, no socket error number, no setting names.
+    assert fallback.startswith("The LLM judge") and f"Could not reach the LLM at {url}" in fallback
+    assert "is it running" in fallback and "Errno" not in fallback and "MATCHER_" not in fallback
     # The embedded decision stands, marked as such, and the page shows it.
     assert [u.evidences for u in report.units] == [u.evidences for u in library_report.units]
     assert {u.extra["evidence_source"] for u in report.units} == {"embedding"}
@@ -102,7 +112,7 @@ def test_a_dead_endpoint_falls_back_to_the_embedded_results(library_report, show
     assert metrics["Statements evidenced"] == f"{covered} / {len(report.statements)}"
     assert metrics["Coverage"] == f"{library_report.coverage:.0%}"
     # The downloads are the augmented report's exports.
-    data = json.loads(engineer.downloads(report)[0].data)
+    data = json.loads(next(d.data for d in engineer.downloads(report, Handover(), []) if d.label == "JSON"))
     assert data["meta"]["llm"]["judge"]["fallback"] is True
     assert "fallback" not in library_report.to_json()
     assert any("0 of" in unescape(c.value) and "lines judged" in c.value for c in at.caption)

@@ -81,7 +81,7 @@ def test_folder_to_csv_through_the_cli(tmp_path: Path, capsys, matchers) -> None
     (folder / "empty.md").write_text("\n\n", encoding="utf-8")
     (folder / "latin1.md").write_bytes("- Led the caf\xe9 migration\n".encode("latin-1"))  # not UTF-8
     (folder / ".hidden.md").write_text(DOCS["bob"], encoding="utf-8")
-    (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "notes.xlsx").write_bytes(b"PK\x03\x04")  # not a document type: skipped
     matchers(LADDER)
     out = tmp_path / "out.csv"
     code = main(["batch", str(folder), "--ladder", LADDER, "--out", str(out)])

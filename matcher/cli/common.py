@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from ..config import Settings
-from ..errors import DocumentError, DocumentTooLarge
-from ..text import decode_bytes
+from ..errors import DocumentError
+from ..readers import read_document as read_file
 
 __all__ = ["EVAL_COLUMNS", "add_model_args", "read_document", "settings_from", "write_output"]
 
@@ -19,32 +19,14 @@ EVAL_COLUMNS = [("unit P", "unit_p"), ("unit R", "unit_r"), ("unit F1", "unit_f1
 
 
 def read_document(source: str, settings: Settings) -> str:
-    """Read a brag document from a path or '-' (stdin), refusing oversize input before reading it all."""
-    limit = settings.max_bytes
-    if source == "-":
-        data = sys.stdin.buffer.read(limit + 1)
-        name = "<stdin>"
-    else:
-        path = Path(source)
-        if path.is_dir():
-            raise DocumentError(f"{source}: is a folder; give a brag document file (or '-' for stdin).")
-        try:
-            size = path.stat().st_size
-            if size > limit:
-                raise DocumentTooLarge(
-                    f"{source}: {size:,} bytes is over the {limit:,}-byte limit. "
-                    "Split the document, or raise MATCHER_MAX_BYTES."
-                )
-            with path.open("rb") as fh:
-                data = fh.read(limit + 1)
-        except OSError as exc:
-            raise DocumentError(f"{source}: cannot read it ({exc.strerror or exc}).") from exc
-        name = source
-    if len(data) > limit:
-        raise DocumentTooLarge(
-            f"{name}: over the {limit:,}-byte limit. Split the document, or raise MATCHER_MAX_BYTES."
-        )
-    return decode_bytes(data, name)
+    """Read a brag document (.md, .txt, .docx, .pdf, .html) from a path or '-' (stdin), refusing
+    oversize input before reading it all."""
+    from ..readers import file_limit, read_document_bytes
+
+    if source != "-":
+        return read_file(source, max_bytes=settings.max_bytes)
+    data = sys.stdin.buffer.read(file_limit(settings.max_bytes) + 1)
+    return read_document_bytes(data, "<stdin>", max_bytes=settings.max_bytes)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

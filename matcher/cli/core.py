@@ -134,7 +134,7 @@ def cmd_warm(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("match", help="match one brag document against a ladder")
-    p.add_argument("document", help="brag document (.md/.txt), or - for standard input")
+    p.add_argument("document", help="brag document (.md, .txt, .docx, .pdf, .html), or - for standard input")
     p.add_argument("--ladder", "-l", required=True, help="corpus ladder id, or a ladder file path")
     p.add_argument("--format", "-f", choices=FORMATS, default="text")
     p.add_argument("--output", "-o", help="write the report to this file instead of standard output")

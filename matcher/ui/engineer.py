@@ -5,18 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from ..config import Settings
+from ..exemplars import ExemplarSet
+from ..gaps import Gap, find_gaps, gaps_csv, gaps_markdown
+from ..handover import CSV_BOM, Handover, export_stem, handover_html
 from ..models import Ladder
 from ..report import Report
-from .resources import analyse, app_settings, assist
-from .safe import md_escape
+from .resources import analyse, app_settings, assist, get_matcher
+from .safe import md_escape, short
 from .views import (
     coverage_chart,
     judge_table,
     llm_notes_table,
     llm_summary,
-    pillar_examples,
     statement_table,
-    statement_text,
     units_frame,
     units_table,
     unmatched_table,
@@ -28,8 +29,10 @@ from .widgets import (
     document_input,
     download_row,
     guarded,
+    handover_inputs,
     ladder_picker,
     llm_settings,
+    print_layout,
     show_warnings,
 )
 
@@ -49,6 +52,7 @@ def render() -> None:
         return
     llm = llm_settings(PREFIX)
     ladder = ladder_picker(PREFIX)
+    who = handover_inputs(PREFIX)
     doc = document_input(PREFIX, settings)
     if ladder is None or doc is None:
         return
@@ -57,7 +61,8 @@ def render() -> None:
         return
     if llm is not None:
         report = _assist(report, ladder, llm, settings)
-    render_report(report, ladder)
+    matcher = guarded(get_matcher, ladder, settings)
+    render_report(report, ladder, who, matcher.exemplars if matcher is not None else None)
 
 
 def _match(doc: Document, ladder: Ladder) -> Report | None:
@@ -81,25 +86,37 @@ def _assist(report: Report, ladder: Ladder, llm: LLMChoice, settings: Settings) 
     return report if augmented is None else augmented
 
 
-def downloads(report: Report) -> list[Download]:
-    """The library's own exports, byte for byte."""
-    stem = f"evidence-{report.ladder.get('id') or 'report'}"
+def downloads(report: Report, who: Handover, gaps: list[Gap]) -> list[Download]:
+    """The report to hand over (HTML), the library's exports, and the gap list; named
+    `<person>-<ladder>-<date>`. CSV files start with a byte order mark so that Excel reads UTF-8."""
+    stem = export_stem(report, who)
+    title = f"{report.ladder.get('level', '')} {report.ladder.get('title', '')}".strip()
     return [
+        Download("Report to hand over (HTML, print or save as PDF)", handover_html(report, who, gaps),
+                 f"{stem}.html", "text/html"),
         Download("JSON", report.to_json(), f"{stem}.json", "application/json"),
-        Download("CSV", report.to_csv(), f"{stem}.csv", "text/csv"),
+        Download("CSV", CSV_BOM + report.to_csv(), f"{stem}.csv", "text/csv"),
         Download("Markdown", report.to_markdown(), f"{stem}.md", "text/markdown"),
+        Download("Gaps (Markdown)", gaps_markdown(gaps, title), f"{stem}-gaps.md", "text/markdown"),
+        Download("Gaps (CSV)", CSV_BOM + gaps_csv(gaps), f"{stem}-gaps.csv", "text/csv"),
     ]
 
 
-def render_report(report: Report, ladder: Ladder) -> None:
+def render_report(report: Report, ladder: Ladder, who: Handover | None = None,
+                  exemplars: ExemplarSet | None = None) -> None:
     show_warnings(report.meta.get("warnings", []))
     if not report.units:
         st.info("No accomplishments found in this document: add bullets, dated lines or sentences.")
         return
+    if report.coverage == 0:
+        _not_a_brag_doc(report)
+    who = who or Handover()
+    gaps = find_gaps(report, ladder, exemplars)
+    print_layout()
     _summary(report)
     if summary := llm_summary(report.meta):
         st.caption(summary)
-    download_row(downloads(report), key=f"{PREFIX}_dl")
+    download_row(downloads(report, who, gaps), key=f"{PREFIX}_dl")
     by_statement, by_line, nothing = st.tabs(
         [
             f"By statement ({len(report.statements)})",
@@ -107,14 +124,30 @@ def render_report(report: Report, ladder: Ladder) -> None:
             f"Lines that evidence nothing ({len(report.unmatched_units)})",
         ]
     )
+    by_pillar = {g.pillar: [] for g in gaps}
+    for g in gaps:
+        by_pillar[g.pillar].append(g)
     with by_statement:
         for pillar in ladder.pillars:
             if pillar.statements:  # an examples-only pillar has nothing to evidence
-                _pillar_section(report, ladder, pillar.name, pillar.emoji)
+                _pillar_section(report, pillar.name, pillar.emoji, by_pillar.get(pillar.name, []))
     with by_line:
         _units_section(report)
     with nothing:
         _unmatched_section(report)
+
+
+def _not_a_brag_doc(report: Report) -> None:
+    """A hint above a report in which nothing counts (random text, or the wrong ladder)."""
+    st.info(
+        "This does not look like a brag document for this ladder: "
+        + ("its one line evidences no statement" if len(report.units) == 1
+           else f"none of its {len(report.units)} lines evidences any statement")
+        + ". A brag document lists things you did and what came of them, one per line, "
+        "for example “Led the billing migration with two other teams; cut failed payments by 30%”. Check that "
+        "the right file and ladder are chosen.",
+        icon=":material/help:",
+    )
 
 
 def _summary(report: Report) -> None:
@@ -137,7 +170,7 @@ def _summary(report: Report) -> None:
 TABLE_MAX_UNITS = 300
 
 
-def _pillar_section(report: Report, ladder: Ladder, pillar: str, emoji: str) -> None:
+def _pillar_section(report: Report, pillar: str, emoji: str, gaps: list[Gap]) -> None:
     cov = next(p for p in report.pillars if p.name == pillar)
     st.subheader(f"{md_escape(emoji)} {md_escape(pillar)}".strip(), divider="gray")
     st.caption(f"{cov.covered} of {cov.total} statements evidenced")
@@ -145,25 +178,31 @@ def _pillar_section(report: Report, ladder: Ladder, pillar: str, emoji: str) -> 
     notes = llm_notes_table(report, pillar)
     if not notes.empty:
         st.table(notes, hide_index=True, border="horizontal")
-    uncovered = [s for s in report.statements if s.pillar == pillar and not s.covered]
-    if uncovered:
-        _ideas(ladder, pillar, [statement_text(s) for s in uncovered])
+    if gaps:
+        st.markdown(f"**:material/flag: Not yet evidenced ({len(gaps)}): what would show it**")
+        for gap in gaps:
+            _gap(gap)
 
 
-def _ideas(ladder: Ladder, pillar: str, uncovered: list[str]) -> None:
-    """Uncovered statements beside the ladder's examples: what evidence could look like."""
-    with st.container(border=True):
-        left, right = st.columns(2, gap="large")
-        with left:
-            st.markdown(f"**:material/flag: Not yet evidenced ({len(uncovered)})**")
-            st.markdown("\n".join(f"- {md_escape(text)}" for text in uncovered))
-        with right:
-            st.markdown("**:material/lightbulb: What evidence can look like** (ladder examples)")
-            examples = pillar_examples(ladder, pillar)
-            if examples:
-                st.markdown("\n".join(f"- {md_escape(e)}" for e in examples))
-            else:
-                st.caption("This ladder gives no examples for this pillar.")
+def _gap(gap: Gap) -> None:
+    """One uncovered statement: the closest line and why it did not count, a prompt, examples."""
+    with st.expander(f":material/flag: {md_escape(short(gap.statement, 140))}"):
+        st.markdown(f"**{md_escape(gap.statement)}**")
+        if gap.closest_line:
+            st.markdown(
+                f"**Closest line** (line {gap.closest_line}, score {gap.closest_score:.2f}): "
+                f"“{md_escape(gap.closest_text)}”  \n{md_escape(gap.why_not)}"
+            )
+        else:
+            st.markdown(f"**Closest line:** {md_escape(gap.why_not)}")
+        st.markdown(f"**What would show it:** {md_escape(gap.prompt)}")
+        if gap.coaching:
+            st.markdown(f"**Evidence to collect (LLM):** {md_escape(gap.coaching)}")
+        if gap.examples:
+            bullets = "\n".join(f"- {md_escape(e)}" for e in gap.examples)
+            st.markdown(f"**What evidence of it can look like:**\n{bullets}")
+        else:
+            st.caption("This ladder gives no examples for this statement.")
 
 
 def _units_section(report: Report) -> None:

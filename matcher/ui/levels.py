@@ -13,11 +13,12 @@ from ..compare import LevelComparison, compare_reports, level_of, next_level
 from ..config import Settings
 from ..models import Ladder
 from ..report import Report
-from .resources import analyse, app_settings, default_ladder_folder, folder_ladders
+from .resources import analyse, app_settings, level_catalogue, read_ladder_upload
 from .safe import md_escape
-from .views import pillar_examples, statement_table
+from .views import pillar_examples, readable, statement_table
 from .widgets import (
     DEFAULT_LADDER,
+    LADDER_TYPES,
     Download,
     document_input,
     download_row,
@@ -26,7 +27,7 @@ from .widgets import (
     show_warnings,
 )
 
-__all__ = ["comparison_downloads", "render", "render_comparison", "tracks"]
+__all__ = ["UPLOADED_TRACK", "comparison_downloads", "render", "render_comparison", "track_name", "tracks"]
 
 PREFIX = "lvl"
 
@@ -50,81 +51,79 @@ def render() -> None:
         render_comparison(comparison, nxt)
 
 
-def tracks(ladders: list[Ladder]) -> dict[Path, list[Ladder]]:
-    """Levelled ladders with statements, grouped by folder (a track), each sorted by level."""
-    out: dict[Path, list[Ladder]] = defaultdict(list)
+UPLOADED_TRACK = "Your uploaded ladders"
+
+
+def tracks(ladders: list[Ladder], root: Path | None = None) -> dict[str, list[Ladder]]:
+    """Levelled ladders with statements, grouped into tracks named for people (a folder's name
+    below `root`, dashes as spaces; never a path), each sorted by level. Ladders without a path
+    (uploaded ones) form one track of their own."""
+    out: dict[str, list[Ladder]] = defaultdict(list)
     for lad in ladders:
-        if lad.statements and lad.path is not None and level_of(lad) is not None:
-            out[lad.path.parent].append(lad)
+        if not lad.statements or level_of(lad) is None:
+            continue
+        out[UPLOADED_TRACK if lad.path is None else track_name(lad.path.parent, root)].append(lad)
     return {k: sorted(v, key=lambda lad: (level_of(lad), lad.title)) for k, v in sorted(out.items())}
 
 
+def track_name(folder: Path, root: Path | None) -> str:
+    try:
+        parts = folder.relative_to(root).parts if root is not None else (folder.name,)
+    except ValueError:
+        parts = (folder.name,)
+    return " / ".join(p.replace("-", " ").replace("_", " ") for p in parts) or "General"
+
+
 def _pick_levels() -> tuple[Ladder, Ladder] | None:
-    folder = st.text_input(
-        "Ladder folder",
-        value=str(default_ladder_folder()),
-        key=f"{PREFIX}_folder",
-        help="A folder of career-ladder files, one per level (set MATCHER_LADDERS to change the "
-        "default). A folder with several tracks below it lets you pick the track.",
+    catalogue = guarded(level_catalogue) or ([], None)
+    ladders, root = catalogue
+    uploads = st.file_uploader(
+        "Add your own ladder files (optional, one .md file per level)",
+        type=LADDER_TYPES,
+        accept_multiple_files=True,
+        key=f"{PREFIX}_ladder_files",
+        help="Career-ladder files in the OctopusDeploy format, e.g. L4 and L5 of your track. They stay "
+        "in memory for this session.",
     )
-    if not folder.strip():
-        st.info("Give the folder that holds your track's ladder files.", icon=":material/folder:")
-        return None
-    ladders = guarded(folder_ladders, folder.strip())
-    if ladders is None:  # the error is already shown
-        return None
-    if not ladders:
-        st.info("No ladders found in that folder.", icon=":material/folder_off:")
-        return None
-    by_track = tracks(ladders)
+    uploaded = [lad for lad in (guarded(read_ladder_upload, u) for u in uploads or []) if lad is not None]
+    by_track = tracks([*uploaded, *ladders], root)
     if not by_track:
-        st.info("That folder has no ladders with levels (L1 … L6) to compare.")
+        st.info("No ladders with levels (L1 … L6) to compare: add your track's ladder files above.",
+                icon=":material/upload_file:")
         return None
-    track = _pick_track(by_track, Path(folder.strip()))
+    names = list(by_track)
+    preferred = (names.index(UPLOADED_TRACK) if UPLOADED_TRACK in names else
+                 next((i for i, n in enumerate(names) if "software" in n.lower()), 0))
+    track = st.selectbox("Track", names, index=preferred, key=f"{PREFIX}_track_{len(uploaded)}")
     levels = by_track[track]
     left, right = st.columns(2, gap="medium")
-    keys = [str(lad.path) for lad in levels]
-    current_key = left.selectbox(
+    labels = [ladder_label(lad) for lad in levels]
+    current_i = left.selectbox(
         "Your current level",
-        keys,
+        range(len(levels)),
         index=_default_current(levels),
-        key=f"{PREFIX}_current",
-        format_func=lambda k: ladder_label(levels[keys.index(k)]),
+        key=f"{PREFIX}_current_{track}",
+        format_func=lambda i: labels[i],
     )
-    current = levels[keys.index(current_key)]
+    current = levels[current_i]
     found = next_level(current, levels)
     others = [lad for lad in levels if lad is not current]
     if not others:
-        st.info("This track has a single level: there is nothing to compare with.")
+        st.info("This track has a single level: there is nothing to compare with. Add the next level's "
+                "ladder file above.")
         return None
     default = others.index(found) if found in others else len(others) - 1
-    other_keys = [str(lad.path) for lad in others]
-    next_key = right.selectbox(
+    next_i = right.selectbox(
         "Compare with",
-        other_keys,
+        range(len(others)),
         index=default,
-        key=f"{PREFIX}_next_{current_key}",  # a new default whenever the current level changes
-        format_func=lambda k: ladder_label(others[other_keys.index(k)]),
+        key=f"{PREFIX}_next_{track}_{current_i}",  # a new default whenever the current level changes
+        format_func=lambda i: ladder_label(others[i]),
         help="The next level in the track is picked for you; any other level works too.",
     )
     if found is None:
         st.caption("This is the highest level of the track; pick a level to compare with.")
-    return current, others[other_keys.index(next_key)]
-
-
-def _pick_track(by_track: dict[Path, list[Ladder]], folder: Path) -> Path:
-    names = list(by_track)
-    if len(names) == 1:
-        return names[0]
-
-    def label(p: Path) -> str:
-        try:
-            return str(p.relative_to(folder)) or p.name
-        except ValueError:
-            return str(p)
-
-    preferred = next((i for i, p in enumerate(names) if "software" in p.name.lower()), 0)
-    return st.selectbox("Track", names, index=preferred, key=f"{PREFIX}_track", format_func=label)
+    return current, others[next_i]
 
 
 def _default_current(levels: list[Ladder]) -> int:
@@ -239,7 +238,9 @@ def _pillar_chart(c: LevelComparison) -> alt.Chart:
         tooltip=["pillar:N", "level:N", "label:N"],
     )
     text = base.mark_text(align="left", dx=4, fontSize=12).encode(x="share:Q", text="label:N", color=alt.value("#333"))
-    return (bars + text).properties(height=alt.Step(18))
+    parts = "; ".join(f"{r['pillar']} at {r['level']}: {r['label']}" for r in rows)
+    return readable((bars + text).properties(height=alt.Step(18)),
+                    f"Bar chart of the share of each pillar's statements evidenced at both levels: {parts}.")
 
 
 def _statements(c: LevelComparison, ids: tuple[str, ...], tag: str, nxt: Ladder, *, new: set[str], gaps: bool) -> None:

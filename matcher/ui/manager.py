@@ -10,11 +10,11 @@ from ..config import Settings
 from ..errors import MatcherError
 from ..models import Ladder
 from .resources import analyse, app_settings, get_matcher, read_upload, upload_limit_mb
-from .safe import md_escape
+from .safe import md_escape, short
 from .team import Team, person_names
-from .views import escaped
+from .views import STRENGTH_BADGES, escaped, statement_text
 from .widgets import (
-    DOC_TYPES,
+    DOC_HINT,
     Download,
     download_row,
     guarded,
@@ -40,8 +40,8 @@ def render() -> None:
         return
     ladder = ladder_picker(PREFIX)
     uploads = st.file_uploader(
-        "Brag documents, one per person (.md / .txt)",
-        type=DOC_TYPES,
+        f"Brag documents, one per person ({DOC_HINT})",
+        type=None,
         accept_multiple_files=True,
         key=f"{PREFIX}_files",
         max_upload_size=upload_limit_mb(settings),
@@ -89,13 +89,61 @@ def render_team(docs: Sequence[tuple[str, str]], ladder: Ladder, settings: Setti
     show_warnings(team.reports[0].meta.get("warnings", []))
     _summary(team)
     st.subheader("Statements × people", divider="gray")
-    st.altair_chart(team.heatmap(), width="content")
+    st.caption(
+        "● strong · ◐ partial · ○ none. ⚑ marks a statement nobody evidences; each row ends with how many "
+        "people evidence it. Hover a cell for the full statement; click one to see its evidencing lines."
+    )
+    event = st.altair_chart(team.heatmap(), width="content", on_select="rerun", key=f"{PREFIX}_heatmap")
+    _drill_down(team, _selected_cell(event))
     download_row(
-        [Download("Matrix as CSV", team.to_csv(), f"team-{ladder.id}.csv", "text/csv")],
+        [Download("Matrix as CSV (strengths, scores, evidencing lines)", team.to_csv(),
+                  f"team-{ladder.id}.csv", "text/csv")],
         key=f"{PREFIX}_dl",
     )
+    with st.expander(f"The statements in full ({len(team.statements)})"):
+        st.table(escaped(team.statement_rows()), hide_index=True, border="horizontal")
     _gaps(team)
     _people(team)
+
+
+def _selected_cell(event: object) -> tuple[str, str] | None:
+    """(person, statement id) of the heatmap cell clicked, if any."""
+    try:
+        points = event.selection["cell"]  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, TypeError):
+        return None
+    if isinstance(points, list) and points and isinstance(points[0], dict):
+        person, sid = points[0].get("person"), points[0].get("id")
+        if isinstance(person, str) and isinstance(sid, str):
+            return person, sid
+    return None
+
+
+def _drill_down(team: Team, clicked: tuple[str, str] | None) -> None:
+    """One person's lines for one statement: picked by clicking a cell, or with the two pickers
+    (which also work from the keyboard)."""
+    ids = [s.id for s in team.statements]
+    texts = {s.id: statement_text(s) for s in team.statements}
+    if clicked and clicked[0] in team.people and clicked[1] in texts:
+        st.session_state[f"{PREFIX}_cell_person"], st.session_state[f"{PREFIX}_cell_statement"] = clicked
+    with st.container(border=True):
+        st.markdown("**:material/manage_search: Who evidences what, and with which lines**")
+        left, right = st.columns([1, 3], gap="medium")
+        person = left.selectbox("Person", list(team.people), key=f"{PREFIX}_cell_person")
+        sid = right.selectbox("Statement", ids, key=f"{PREFIX}_cell_statement",
+                              format_func=lambda k: short(texts[k], 150))
+        if person is None or sid is None:
+            return
+        result = team.reports[team.people.index(person)].statement(sid)
+        st.markdown(f"{STRENGTH_BADGES[result.strength]} **{md_escape(person)}** · score {result.score:.2f} · "
+                    f"{md_escape(texts[sid])}")
+        lines = team.evidence_lines(person, sid)
+        if lines:
+            st.markdown("\n".join(f"- {md_escape(line)}" for line in lines))
+        else:
+            near = team.closest_line(person, sid)
+            st.caption(f"No line of {md_escape(person)}'s document evidences it"
+                       + (f"; the closest is {md_escape(near)}." if near else "."))
 
 
 def _summary(team: Team) -> None:

@@ -41,11 +41,11 @@ __all__ = [
     "app_settings",
     "assist",
     "corpus_ladders",
-    "default_ladder_folder",
-    "folder_ladders",
     "get_matcher",
     "ladder_key",
+    "level_catalogue",
     "llm_config",
+    "model_label",
     "read_ladder_upload",
     "read_upload",
     "upload_limit_mb",
@@ -71,23 +71,15 @@ def corpus_ladders() -> list[Ladder]:
     return [lad for lad in load_ladders() if lad.statements]
 
 
-@st.cache_resource(ttl=60, show_spinner="Reading the ladder folder…")
-def folder_ladders(folder: str) -> list[Ladder]:
-    """Every ladder under `folder`, recursively (stubs without statements included)."""
-    return load_ladders(Path(folder))
-
-
-def default_ladder_folder() -> Path:
-    """Where the level comparison looks first: $MATCHER_LADDERS, else a `shared/ladders` checkout
-    beside the project (the development set-up), else the shipped corpus."""
+@st.cache_resource(ttl=60, show_spinner="Reading the ladders…")
+def level_catalogue() -> tuple[list[Ladder], Path | None]:
+    """The ladders the level comparison offers, and the folder their tracks are named from: the
+    ladder library ($MATCHER_LADDERS, else a `shared/ladders` checkout beside the project), else
+    the shipped corpus. Chosen by whoever runs the app; users only pick from it (or upload)."""
     configured = Settings.one("ladders_dir")
-    if configured is not None:
-        return configured
     shared = corpus_dir().resolve().parent.parent / "shared" / "ladders"
-    track = shared / "Engineering" / "Software-Engineering"
-    if track.is_dir():
-        return track
-    return corpus_dir()
+    root = configured if configured is not None else shared if shared.is_dir() else corpus_dir()
+    return load_ladders(root), root
 
 
 def read_ladder_upload(upload: UploadedFile) -> Ladder:
@@ -177,11 +169,24 @@ def _session_lines(embedder: Embedder) -> Embedder:
     return cache
 
 
+def model_label(settings: Settings) -> str:
+    """The model as reports name it: its name, never the path of a folder on this machine."""
+    name = settings.model
+    if "/" in name or "\\" in name or Path(name).expanduser().exists():
+        name = Path(name.rstrip("/\\")).name or "a local model"
+    return f"{name} (fine-tuned on the corpus exemplars)" if settings.tune else name
+
+
 def analyse(text: str, ladder: Ladder, settings: Settings | None = None) -> Report:
-    """Match `text` against `ladder`; the same text and ladder again is served from the cache."""
+    """Match `text` against `ladder`; the same text and ladder again is served from the cache.
+
+    The report's `meta.model` names the model (the app loads it from a cache folder, whose path
+    must not reach an export)."""
+    settings = settings or app_settings()
     shared = get_matcher(ladder, settings)
     matcher = shared.using(_session_lines(shared.embedder))
-    return _analyse(text, ladder_key(ladder) + "|" + repr(matcher.settings), matcher)
+    report = _analyse(text, ladder_key(ladder) + "|" + repr(matcher.settings), matcher)
+    return replace(report, meta={**report.meta, "model": model_label(settings)})
 
 
 # -- LLM assistance ------------------------------------------------------------------------
@@ -225,16 +230,20 @@ def assist(
 
 
 def upload_limit_mb(settings: Settings) -> int:
-    """The upload widget's own limit, in whole MB, just above the library's byte limit (the
-    library's check gives the precise message)."""
-    return max(1, math.ceil(settings.max_bytes / MIB))
+    """The upload widget's own limit, in whole MB, just above the largest file the library reads
+    (Word and PDF files may be larger than their text; the library's check gives the precise message)."""
+    from ..readers import file_limit
+
+    return max(1, math.ceil(file_limit(settings.max_bytes) / MIB))
 
 
 def read_upload(upload: UploadedFile, settings: Settings) -> str:
-    """Decode an uploaded brag document, refusing it over MATCHER_MAX_BYTES before decoding."""
-    if upload.size > settings.max_bytes:
+    """The text of an uploaded brag document (.md, .txt, .docx, .pdf, .html), read in memory."""
+    from ..readers import file_limit, read_document_bytes
+
+    if upload.size > file_limit(settings.max_bytes):
         raise DocumentTooLarge(
-            f"{upload.name}: {upload.size:,} bytes is over the {settings.max_bytes:,}-byte limit. "
+            f"{upload.name}: {upload.size:,} bytes is over the {file_limit(settings.max_bytes):,}-byte file limit. "
             "Split the document, or raise MATCHER_MAX_BYTES."
         )
-    return decode_bytes(upload.getvalue(), upload.name)
+    return read_document_bytes(upload.getvalue(), upload.name, max_bytes=settings.max_bytes)

@@ -16,7 +16,12 @@ import pandas as pd
 
 from ..report import Report, StatementResult
 from .safe import short
-from .views import STRENGTHS, statement_text, strength_scale
+from .views import STRENGTHS, closest_unit, evidence, statement_text, strength_scale
+
+# A symbol in each heatmap cell besides its colour, and the text colour that reads on that colour.
+STRENGTH_SYMBOLS = {"strong": "●", "partial": "◐", "possible": "◌", "none": "○"}
+SYMBOL_COLORS = {"strong": "#ffffff", "partial": "#1b1f24", "possible": "#1b1f24", "none": "#3d4450"}
+GAP_MARK = "⚑ "
 
 __all__ = ["Team", "person_names"]
 
@@ -69,14 +74,58 @@ class Team:
             rows.append(row)
         return pd.DataFrame(rows, columns=["id", "pillar", "statement", *self.people, "people evidencing"])
 
+    def evidence_lines(self, person: str, statement_id: str) -> list[str]:
+        """The lines of `person`'s document evidencing a statement (`line N · score · text`)."""
+        r = self.reports[self.people.index(person)]
+        return [e.plain() for e in evidence(r, r.statement(statement_id))]
+
+    def closest_line(self, person: str, statement_id: str) -> str:
+        """The line of `person`'s document nearest a statement it does not evidence ('' if none)."""
+        near = closest_unit(self.reports[self.people.index(person)], statement_id)
+        return f"line {near.line} · {near.score:.2f} · {near.text}" if near else ""
+
+    def full_matrix(self) -> pd.DataFrame:
+        """The matrix with each person's strength, score and evidencing lines (for the CSV)."""
+        rows = []
+        for s in self.statements:
+            row: dict[str, object] = {"id": s.id, "pillar": s.pillar, "statement": statement_text(s)}
+            for p, r in zip(self.people, self.reports, strict=True):
+                result = r.statement(s.id)
+                row[f"{p}: strength"] = result.strength
+                row[f"{p}: score"] = f"{result.score:.2f}"
+                row[f"{p}: evidence"] = "\n".join(self.evidence_lines(p, s.id))
+            row["people evidencing"] = len(self._who(s.id))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
     def to_csv(self) -> str:
-        frame = self.matrix()
+        """`full_matrix` as CSV, starting with a byte order mark so that Excel reads UTF-8."""
+        frame = self.full_matrix()
         buf = io.StringIO()
+        buf.write("\ufeff")
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow([_csv_cell(c) for c in frame.columns])
         for row in frame.itertuples(index=False):
             writer.writerow([_csv_cell(v) for v in row])
         return buf.getvalue()
+
+    def statement_rows(self) -> pd.DataFrame:
+        """The heatmap's rows in full: label, pillar, statement text and how many people evidence it."""
+        labels = self.labels()
+        rows = [
+            {"Row": labels[s.id], "Pillar": s.pillar, "Statement": statement_text(s),
+             "People evidencing": f"{len(self._who(s.id))} of {len(self.people)}"}
+            for s in self.statements
+        ]
+        return pd.DataFrame(rows, columns=["Row", "Pillar", "Statement", "People evidencing"])
+
+    def labels(self) -> dict[str, str]:
+        """Axis labels: short text, the count of people evidencing it, and a flag on gap rows."""
+        out = {}
+        for sid, label in _unique_labels(self.statements).items():
+            n = len(self._who(sid))
+            out[sid] = f"{GAP_MARK if n == 0 else ''}{label} · {n}/{len(self.people)}"
+        return out
 
     def nobody(self) -> pd.DataFrame:
         """Statements no one on the team evidences: the team-level gaps."""
@@ -108,17 +157,21 @@ class Team:
             )
         return pd.DataFrame(rows, columns=["Person", "Evidenced", "Strong", "Coverage", "Lines"])
 
-    def heatmap(self) -> alt.Chart:
-        """Statements (rows, grouped by pillar) × people (columns), coloured by strength."""
-        labels = _unique_labels(self.statements)
+    def heatmap(self) -> alt.FacetChart:
+        """Statements (rows, grouped by pillar) × people (columns): colour and a symbol by strength,
+        the full statement on hover; a cell can be selected (`cell`: person and statement id)."""
+        labels = self.labels()
         long = pd.DataFrame(
             [
                 {
                     "person": p,
+                    "id": s.id,
                     "pillar": s.pillar,
                     "label": labels[s.id],
                     "statement": statement_text(s),
                     "strength": r.statement(s.id).strength,
+                    "symbol": STRENGTH_SYMBOLS[r.statement(s.id).strength],
+                    "ink": SYMBOL_COLORS[r.statement(s.id).strength],
                     "score": round(float(r.statement(s.id).score), 2),
                 }
                 for s in self.statements
@@ -126,40 +179,61 @@ class Team:
             ]
         )
         pillars = list(dict.fromkeys(s.pillar for s in self.statements))
+        cell = alt.selection_point(name="cell", fields=["person", "id"], on="click", clear="dblclick")
+        x = alt.X(
+            "person:N",
+            sort=list(self.people),
+            title=None,
+            axis=alt.Axis(
+                orient="top",
+                labelAngle=_label_angle(self.people),
+                labelOverlap=False,
+                labelLimit=140,
+                labelFontSize=12,
+                labelColor=AXIS_TEXT,
+            ),
+        )
+        y = alt.Y(
+            "label:N",
+            sort=[labels[s.id] for s in self.statements],
+            title=None,
+            axis=alt.Axis(labelLimit=400, labelFontSize=12, labelColor=AXIS_TEXT),
+        )
+        tooltip = ["person:N", "pillar:N", "statement:N", "strength:N", "score:Q"]
         rect = (
-            alt.Chart(long)
-            .mark_rect(stroke="white", strokeWidth=2, cornerRadius=3)
+            alt.Chart()
+            .mark_rect(stroke="white", strokeWidth=2, cornerRadius=3, cursor="pointer")
             .encode(
-                x=alt.X(
-                    "person:N",
-                    sort=list(self.people),
-                    title=None,
-                    axis=alt.Axis(
-                        orient="top",
-                        labelAngle=_label_angle(self.people),
-                        labelOverlap=False,
-                        labelLimit=140,
-                        labelFontSize=12,
-                    ),
-                ),
-                y=alt.Y(
-                    "label:N",
-                    sort=[labels[s.id] for s in self.statements],
-                    title=None,
-                    axis=alt.Axis(labelLimit=360, labelFontSize=12),
-                ),
+                x=x,
+                y=y,
                 color=alt.Color(
                     "strength:N",
                     scale=strength_scale(),
                     sort=list(STRENGTHS),
-                    legend=alt.Legend(orient="bottom", title=None),
+                    legend=alt.Legend(orient="bottom", title=None, labelColor=AXIS_TEXT,
+                                      labelExpr=LEGEND_LABELS),
                 ),
-                tooltip=["person:N", "pillar:N", "statement:N", "strength:N", "score:Q"],
+                opacity=alt.condition(cell, alt.value(1.0), alt.value(0.55)),
+                tooltip=tooltip,
             )
-            .properties(width=alt.Step(_column_step(len(self.people))), height=alt.Step(22))
+            .add_params(cell)
+        )
+        text = (
+            alt.Chart()
+            .mark_text(fontSize=13)
+            .encode(
+                x=x,
+                y=y,
+                text="symbol:N",
+                color=alt.Color("ink:N", scale=None),  # literal colours: the cells' scale stays their own
+                tooltip=tooltip,
+            )
+        )
+        layer = alt.layer(rect, text, data=long).properties(
+            width=alt.Step(_column_step(len(self.people))), height=alt.Step(24)
         )
         return (
-            rect.facet(
+            layer.facet(
                 row=alt.Row(
                     "pillar:N",
                     sort=pillars,
@@ -172,12 +246,27 @@ class Team:
                         labelFontSize=14,
                         labelFontWeight="bold",
                         labelPadding=4,
+                        labelColor=AXIS_TEXT,
                     ),
                 )
             )
             .resolve_scale(y="independent")
             .configure_facet(spacing=10)
+            .configure_axis(labelColor=AXIS_TEXT, titleColor=AXIS_TEXT)
+            .configure_legend(labelColor=AXIS_TEXT)
+            .properties(description=self.description())
         )
+
+    def description(self) -> str:
+        """What the heatmap shows, in words (its accessible name)."""
+        nobody = len(self.nobody())
+        return (f"Heatmap of {len(self.statements)} statements by {len(self.people)} people "
+                f"({', '.join(self.people)}): ● strong, ◐ partial, ○ none. {nobody} statements nobody evidences.")
+
+
+# Chart text as dark as body text (WCAG AA on white), and legend labels that name the symbol too.
+AXIS_TEXT = "#31333f"
+LEGEND_LABELS = "datum.label == 'strong' ? '● strong' : datum.label == 'partial' ? '◐ partial' : '○ none'"
 
 
 def _column_step(people: int) -> int:

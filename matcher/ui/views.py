@@ -22,6 +22,7 @@ from ..text import reduce_markdown
 from .safe import md_escape, short
 
 __all__ = [
+    "CHART_TEXT",
     "STRENGTHS",
     "STRENGTH_BADGES",
     "STRENGTH_COLORS",
@@ -36,6 +37,7 @@ __all__ = [
     "llm_summary",
     "pillar_examples",
     "pillar_frame",
+    "readable",
     "statement_frame",
     "statement_table",
     "statement_text",
@@ -47,18 +49,34 @@ __all__ = [
     "unmatched_table",
 ]
 
-STRENGTHS = ("strong", "partial", "none")
-STRENGTH_COLORS = {"strong": "#1f6f5c", "partial": "#e9a23b", "none": "#dfe3e8"}
+STRENGTHS = ("strong", "partial", "possible", "none")
+# "possible" (just below the line, not counted) sits between partial and none in colour too.
+STRENGTH_COLORS = {"strong": "#1f6f5c", "partial": "#e9a23b", "possible": "#f4e3bd", "none": "#dfe3e8"}
 # Streamlit Markdown badges; our own markup, never built from user text.
 STRENGTH_BADGES = {
     "strong": ":green-badge[strong]",
     "partial": ":orange-badge[partial]",
+    "possible": ":gray-badge[possible: check]",
     "none": ":gray-badge[none]",
 }
 EVIDENCE_SHOWN = 3
 # Half the decision line: a line that does not evidence a statement but scores above this is
 # shown as the closest one, a hint of what to reword. Lower scores are no hint at all.
 NEAR_MISS = DECIDE / 2
+
+
+# Chart text as dark as body text: WCAG AA (4.5:1) on white, where the default grey is 3.7:1.
+CHART_TEXT = "#31333f"
+
+
+def readable(chart, description: str):
+    """`chart` with dark axis, legend and header text and a description (its accessible name)."""
+    return (
+        chart.configure_axis(labelColor=CHART_TEXT, titleColor=CHART_TEXT)
+        .configure_legend(labelColor=CHART_TEXT, titleColor=CHART_TEXT)
+        .configure_header(labelColor=CHART_TEXT, titleColor=CHART_TEXT)
+        .properties(description=description)
+    )
 
 
 def strength_scale() -> alt.Scale:
@@ -167,7 +185,14 @@ def coverage_chart(report: Report) -> alt.LayerChart:
         .mark_text(align="left", dx=6, fontSize=13, fontWeight="bold")
         .encode(x="total:Q", y=y, text="label:N")
     )
-    return (bars + labels).properties(height=alt.Step(40))
+    covered = int(frame["covered"].sum())
+    total = int(frame["total"].sum())
+    parts = "; ".join(f"{p}: {c} of {t}" for p, c, t in zip(frame["pillar"], frame["covered"], frame["total"],
+                                                           strict=True))
+    return readable(
+        (bars + labels).properties(height=alt.Step(40)),
+        f"Bar chart of statements evidenced per pillar, {covered} of {total} in all: {parts}.",
+    )
 
 
 # -- statements ------------------------------------------------------------------------------
@@ -196,7 +221,12 @@ def _evidence_cell(report: Report, s: StatementResult) -> str:
         cell += f"  \n*… and {len(lines) - EVIDENCE_SHOWN} more*"
     if not lines:
         near = closest_unit(report, s.id)
-        cell = f"*closest: line {near.line}, not enough to count*" if near else ""
+        cell = (
+            f"*closest:* **line {near.line}** · {near.score:.2f} · {md_escape(short(near.text, 110))} "
+            f"*(below the {DECIDE:.2f} needed to count)*"
+            if near
+            else ""
+        )
     return cell
 
 

@@ -11,7 +11,9 @@ import streamlit as st
 
 from ..config import Settings
 from ..errors import MatcherError
+from ..handover import Handover
 from ..models import Ladder
+from ..plain import plain_message
 from .resources import corpus_ladders, llm_config, read_ladder_upload, read_upload, upload_limit_mb
 from .safe import md_escape
 
@@ -25,9 +27,11 @@ __all__ = [
     "document_input",
     "download_row",
     "guarded",
+    "handover_inputs",
     "ladder_label",
     "ladder_picker",
     "llm_settings",
+    "print_layout",
     "show_error",
     "show_warnings",
 ]
@@ -36,7 +40,11 @@ T = TypeVar("T")
 
 UPLOAD_LADDER = "__upload__"
 DEFAULT_LADDER = "lead-software-engineer"
-DOC_TYPES = ["md", "markdown", "txt"]
+LADDER_TYPES = ["md", "markdown", "txt"]
+# Brag documents: the uploader's own type filter is not used for them, because it refuses a file
+# with its reason hidden in a tooltip; the library's message, on screen, says what the file is and
+# what to do instead.
+DOC_HINT = ".docx, .pdf, .md, .txt or .html"
 PLACEHOLDER = (
     "## Projects\n"
     "- Took the tenant fan-out from idea to GA; cut the retry UI to hold the date\n"
@@ -48,7 +56,7 @@ PLACEHOLDER = (
 
 def show_error(exc: BaseException) -> None:
     # Library messages can quote file names and document text: escaped, they still read the same.
-    st.error(md_escape(str(exc)), icon=":material/error:")
+    st.error(md_escape(plain_message(str(exc))), icon=":material/error:")
 
 
 def guarded(fn: Callable[..., T], *args: object, **kwargs: object) -> T | None:
@@ -61,7 +69,7 @@ def guarded(fn: Callable[..., T], *args: object, **kwargs: object) -> T | None:
 
 
 def show_warnings(warnings: Iterable[str]) -> None:
-    for w in dict.fromkeys(warnings):
+    for w in dict.fromkeys(plain_message(w) for w in warnings):
         st.warning(md_escape(w), icon=":material/info:")
 
 
@@ -88,7 +96,7 @@ def ladder_picker(prefix: str) -> Ladder | None:
         return by_key[choice]
     upload = st.file_uploader(
         "Ladder file (.md), in the OctopusDeploy career-ladder format",
-        type=DOC_TYPES,
+        type=LADDER_TYPES,
         key=f"{prefix}_ladder_file",
     )
     if upload is None:
@@ -119,8 +127,9 @@ def document_input(prefix: str, settings: Settings, *, label: str = "Brag docume
     )
     with right:
         upload = st.file_uploader(
-            "…or upload a .md / .txt file",
-            type=DOC_TYPES,
+            "…or upload a file",
+            type=None,
+            help=f"A {DOC_HINT} file: a Word or Google Docs document, a PDF, or plain text.",
             key=f"{prefix}_file",
             max_upload_size=upload_limit_mb(settings),
         )
@@ -140,6 +149,39 @@ def document_input(prefix: str, settings: Settings, *, label: str = "Brag docume
         )
         return None
     return Document(name, text or "")
+
+
+def handover_inputs(prefix: str) -> Handover:
+    """Who the report is for and the period it covers: optional, used in the report to hand over
+    and in the names of the exported files (kept in this session only)."""
+    left, right = st.columns(2, gap="medium")
+    person = left.text_input(
+        "Person (optional)", key=f"{prefix}_person", placeholder="e.g. Sam Lee", max_chars=80,
+        help="Shown on the report to hand over and used in the exported file names.",
+    )
+    period = right.text_input(
+        "Review period (optional)", key=f"{prefix}_period", placeholder="e.g. H2 2026", max_chars=80,
+        help="Shown on the report to hand over.",
+    )
+    return Handover(person=person or "", period=period or "")
+
+
+# Printing the page gives the report alone: no sidebar, header, inputs or buttons, and tables and
+# expanders are not cut across pages. (Our own CSS; no user text in it.)
+PRINT_CSS = """<style>
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stTextArea"], [data-testid="stFileUploader"], [data-testid="stSelectbox"],
+  [data-testid="stTextInput"], [data-testid="stButton"], [data-testid="stDownloadButton"],
+  [data-testid="stExpandSidebarButton"], [data-testid="stDecoration"] { display: none !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: none !important; }
+  tr, [data-testid="stExpander"], [data-testid="stMetric"] { break-inside: avoid; }
+}
+</style>"""
+
+
+def print_layout() -> None:
+    st.html(PRINT_CSS)
 
 
 @dataclass(frozen=True)
@@ -207,13 +249,14 @@ def llm_settings(prefix: str) -> LLMChoice | None:
             "Base URL",
             key=f"{prefix}_llm_base_url",
             placeholder="http://127.0.0.1:11434/v1",
-            help="For this session only; leave empty to use MATCHER_LLM_BASE_URL.",
+            help="The address of an OpenAI-compatible server, for this session only. Leave empty to use "
+            "the one this app was set up with, if any.",
         )
         model = st.text_input(
             "Model",
             key=f"{prefix}_llm_model",
             placeholder="the server's first model",
-            help="For this session only; leave empty to use MATCHER_LLM_MODEL or the server's first model.",
+            help="For this session only; leave empty for the app's default or the server's first model.",
         )
         api_key = st.text_input(
             "API key",
@@ -224,11 +267,12 @@ def llm_settings(prefix: str) -> LLMChoice | None:
         config = guarded(llm_config, base_url, model, api_key)
         if config is None:
             st.info(
-                "No LLM endpoint configured: set MATCHER_LLM_BASE_URL or enter a base URL above.",
+                "No LLM is set up. To use one, enter its address above: for example a local Ollama at "
+                "http://127.0.0.1:11434/v1.",
                 icon=":material/cloud_off:",
             )
         else:
-            source = "entered for this session" if base_url.strip() else "from MATCHER_LLM_BASE_URL"
+            source = "entered for this session" if base_url.strip() else "set up for this app"
             model_name = config.model or "the server's first model"
             where = md_escape(endpoint_label(config.base_url))
             st.caption(f"Endpoint {where} ({source}), model {md_escape(model_name)}.")
