@@ -155,7 +155,7 @@ def _quiet_trainer(trainer: Any) -> None:
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             self.bar = tqdm(total=state.max_steps, desc="fine-tuning the model (once)", unit="step",
-                            file=sys.stderr, dynamic_ncols=True, leave=False)
+                            file=sys.stderr, dynamic_ncols=True, leave=False, mininterval=1.0)
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if self.bar is not None:
