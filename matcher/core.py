@@ -216,9 +216,10 @@ class Matcher:
             ev = sorted(evidence[s.id], key=lambda t: -t[1])
             results.append(StatementResult(s.id, s.pillar, s.text, _strength(ev), float(best[j]),
                                            tuple(uid for uid, _ in ev)))
+        # By the pillar's own statements, not by name: two pillars may share a name.
+        strength = {r.id: r.strength for r in results}
         pillars = tuple(
-            PillarCoverage(p.name, sum(1 for r in results if r.pillar == p.name and r.strength != "none"),
-                           len(p.statements))
+            PillarCoverage(p.name, sum(1 for s in p.statements if strength[s.id] != "none"), len(p.statements))
             for p in self.ladder.pillars
         )
         meta = {

@@ -9,7 +9,10 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import DocumentError, DocumentTooLarge
+from ..safeio import Budget, read_limited
 from ..text import decode_bytes
+
+_ADVICE = "split the document, or raise MATCHER_MAX_BYTES."
 
 __all__ = ["EVAL_COLUMNS", "add_model_args", "read_document", "settings_from", "write_output"]
 
@@ -20,32 +23,18 @@ EVAL_COLUMNS = [("unit P", "unit_p"), ("unit R", "unit_r"), ("unit F1", "unit_f1
 
 
 def read_document(source: str, settings: Settings) -> str:
-    """Read a brag document from a path or '-' (stdin), refusing oversize input before reading it all."""
+    """Read a brag document from a path or '-' (stdin), reading at most the byte limit (a file's
+    claimed size is not trusted: `/dev/zero` claims 0)."""
     limit = settings.max_bytes
     if source == "-":
         data = sys.stdin.buffer.read(limit + 1)
-        name = "<stdin>"
-    else:
-        path = Path(source)
-        if path.is_dir():
-            raise DocumentError(f"{source}: is a folder; give a brag document file (or '-' for stdin).")
-        try:
-            size = path.stat().st_size
-            if size > limit:
-                raise DocumentTooLarge(
-                    f"{source}: {size:,} bytes is over the {limit:,}-byte limit. "
-                    "Split the document, or raise MATCHER_MAX_BYTES."
-                )
-            with path.open("rb") as fh:
-                data = fh.read(limit + 1)
-        except OSError as exc:
-            raise DocumentError(f"{source}: cannot read it ({exc.strerror or exc}).") from exc
-        name = source
-    if len(data) > limit:
-        raise DocumentTooLarge(
-            f"{name}: over the {limit:,}-byte limit. Split the document, or raise MATCHER_MAX_BYTES."
-        )
-    return decode_bytes(data, name)
+        if len(data) > limit:
+            raise DocumentTooLarge(f"<stdin>: over the {limit:,}-byte limit; {_ADVICE}")
+        return decode_bytes(data, "<stdin>")
+    if Path(source).is_dir():
+        raise DocumentError(f"{source}: is a folder; give a brag document file (or '-' for stdin).")
+    # Not only regular files: `match <(pbpaste)` reads a pipe.
+    return decode_bytes(read_limited(source, Budget(limit, _ADVICE)), source)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
