@@ -108,7 +108,7 @@ def _folder_docs(folder: Path, ladder: str, limit: int) -> Iterator[BatchDoc]:
             yield BatchDoc(doc_id, ladder, _read_file(path, limit))
         except DocumentError as exc:
             # The document column names the file; the message need not repeat its path.
-            yield BatchDoc(doc_id, ladder, error=str(exc).removeprefix(f"{path}: "))
+            yield BatchDoc(doc_id, ladder, error=str(exc).removeprefix(f"{path}: ").removeprefix(f"{path.name}: "))
 
 
 def _jsonl_lines(path: Path, limit: int) -> Iterator[tuple[int, bytes | None]]:
@@ -300,18 +300,19 @@ def _csv_done(fh: io.BufferedRandom, out: Path) -> tuple[set[str], int]:
                                 "Give a new --out file.")
         done: list[str] = []
         group: list[list[str]] = []
-        last_start = end = header_end
-        whole = True
+        last_start = keep = header_end
         for row, start, stop, line_break in records:
+            if not line_break:
+                break  # a record cut off mid-line: only the last one can be, and it is dropped
             if not group or row[:1] != group[0][:1]:
                 done.append(_id_from_cell(row[0]) if row else "")
                 last_start, group = start, []
             group.append(row)
-            end, whole = stop, line_break
+            keep = stop
     if not done:
         return set(), header_end
-    if end == size and whole and _complete(group):
-        return set(done), size
+    if _complete(group):
+        return set(done), keep
     return set(done[:-1]), last_start
 
 
