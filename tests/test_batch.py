@@ -221,9 +221,12 @@ def test_resume_after_a_cut_at_every_byte(resume_input: Path, tmp_path: Path, re
     documents = len(RESUME_IDS) + 1
     assert first.written == documents and first.errors == 1
     out = tmp_path / f"out.{fmt}"
-    step = 1 if fmt == "csv" else 3  # JSONL records are long and simple: every third byte
-    cuts = sorted(set(range(0, len(full) + 1, step)) | {i for i, b in enumerate(full) if b == ord("\n")}
-                  | {i + 1 for i, b in enumerate(full) if b == ord("\n")})
+    # A JSONL document is one long line, so what matters is where a cut falls against the line
+    # breaks: every byte near one, and a sample of the bytes between.
+    step = 1 if fmt == "csv" else 101
+    breaks = [i for i, b in enumerate(full) if b == ord("\n")]
+    cuts = sorted({*range(0, len(full) + 1, step), *(b + d for b in breaks for d in (-2, -1, 0, 1, 2))} & {
+        *range(len(full) + 1)})
     for cut in cuts:
         out.write_bytes(full[:cut])
         summary = run_batch(resume_input, out, LADDER, matcher_for=remembered)
