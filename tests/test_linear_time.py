@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 import time
 from collections.abc import Callable
 
@@ -21,8 +22,11 @@ import pytest
 
 from matcher.brag import split_units
 from matcher.compare import parse_level
-from matcher.errors import MatcherError
+from matcher.config import Settings
+from matcher.core import split_document
+from matcher.errors import LadderError, MatcherError
 from matcher.exemplars import parse_exemplars
+from matcher.isolate import ISOLATE_CHARS, parse_ladder_isolated, split_isolated
 from matcher.ladder import parse_ladder
 from matcher.llm.client import parse_json_object
 from matcher.llm.guards import clean_line
@@ -262,3 +266,46 @@ def _distinct_lines(n: int) -> str:
 )
 def test_other_user_text_is_linear(fn, make):
     assert_linear(fn, make)
+
+
+# -- one user's upload and the app's other sessions -----------------------------------------
+
+def _longest_stall(fn: Callable[[], object]) -> tuple[object, float]:
+    """fn's result, and the longest this interpreter stopped running other threads meanwhile."""
+    gaps = [0.0]
+    done = threading.Event()
+
+    def tick() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            time.sleep(0.002)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    try:
+        result = fn()
+    finally:
+        done.set()
+        ticker.join()
+    return result, max(gaps)
+
+
+def test_a_big_upload_is_parsed_off_the_apps_interpreter():
+    """App sessions share one interpreter lock, held through every regex call: a big ladder or
+    document (what the app's uploads go through) is parsed in a child process, so the app's other
+    threads keep running, and the result (or the error) is the one parsing in process gives."""
+    body = "".join(f"- I do *thing* {i} with [care](http://a/{i}) <http://a\n" for i in range(6000))
+    text = "# L4: Big\n\n## Pillar\n\n" + body + "\n## 🦉\n\n" + body
+    assert len(text) > ISOLATE_CHARS
+    ladder, stall = _longest_stall(lambda: parse_ladder_isolated(text, "upload.md"))
+    assert ladder == parse_ladder(text, source="upload.md")
+    assert stall < 1.0, f"the interpreter stalled {stall:.2f} s"
+    with pytest.raises(LadderError, match=r"^upload\.md:1: no title"):
+        parse_ladder_isolated("x" * (ISOLATE_CHARS + 1), "upload.md")
+    doc = "".join(f"- Shipped *release* {i} <http://a\n" for i in range(4000)) + "<http://a" * 20_000
+    settings = Settings.from_env()
+    units, stall = _longest_stall(lambda: split_isolated(doc, settings))
+    assert units == split_document(doc, settings) and stall < 1.0
