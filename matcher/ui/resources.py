@@ -25,7 +25,7 @@ import streamlit as st
 
 from ..config import Settings
 from ..errors import DocumentTooLarge, ExemplarError, LadderError
-from ..isolate import parse_ladder_isolated, split_isolated
+from ..isolate import ISOLATE_CHARS, parse_ladder_isolated, split_isolated
 from ..ladder import MAX_LADDER_BYTES, corpus_dir, load_ladders
 from ..models import Ladder
 from ..text import decode_bytes
@@ -164,7 +164,9 @@ def get_matcher(ladder: Ladder, settings: Settings | None = None) -> Matcher:
 
 @st.cache_data(show_spinner=False, max_entries=128, scope="session")
 def _analyse(text: str, key: str, _matcher: Matcher) -> Report:
-    return _matcher.match_units(split_isolated(text, _matcher.settings))  # big documents off this interpreter
+    if len(text) > ISOLATE_CHARS:  # a big document is split off the interpreter the sessions share
+        return _matcher.match_units(split_isolated(text, _matcher.settings))
+    return _matcher.match(text)
 
 
 def _session_lines(embedder: Embedder) -> Embedder:
