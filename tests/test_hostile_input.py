@@ -325,8 +325,17 @@ def _fifo(folder: Path) -> Path:
     return path
 
 
+def _huge(folder: Path) -> Path:
+    path = folder / "huge.md"
+    with path.open("wb") as fh:
+        fh.write(GOOD.encode())
+        fh.truncate(60 * MB)  # sparse: no disk used, but a 60 MB file to whoever reads it
+    return path
+
+
 # name -> (make the ladder path, a fragment the error must hold)
 BAD_LADDER_PATHS = {
+    "60 MB": (_huge, "ladder files over 5 MB are refused"),
     "/dev/zero": (lambda folder: Path("/dev/zero"), "not a regular file"),
     "a FIFO nobody writes to": (_fifo, "not a regular file"),
     "/etc/passwd": (_secret_file, "no title, so not a ladder"),
