@@ -11,8 +11,16 @@ an unknown ladder, a malformed JSONL line) gets an error row; it never stops the
   relative to the folder.
 - JSONL output: one object per document, `{"id": ..., **Report.to_dict()}`, or
   `{"id": ..., "ladder": {"id": ...}, "error": ...}`.
-- CSV output: the report's CSV rows with a leading `document` column and a trailing `error`
-  column; a document with no units gets one row with only `document` set, so it counts as done.
+- CSV output: the report's CSV rows with a leading `document` column and trailing `error` and
+  `rows` columns; `rows` is how many rows the document has, so a rerun can tell a document whose
+  last rows were cut off from a complete one. A document with no units gets one row with only
+  `document` and `rows` set, so it counts as done.
+
+A document's id is written as given, less control characters (tabs and line breaks become spaces):
+the written id is the document's identity, so ids that differ only in control characters are
+duplicates. In CSV, an id that starts like a spreadsheet formula (`= + - @`) or with `'` gets a
+leading `'`, which a rerun takes off again, so any id resumes exactly. Output may also be a
+non-seekable stream (`--out /dev/stdout`), written straight through, with no resuming.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import itertools
 import json
 import logging
 import os
+import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -33,18 +42,20 @@ from typing import TYPE_CHECKING, Any
 from .config import Settings
 from .errors import DocumentError, MatcherError
 from .readers import DOCUMENT_SUFFIXES, read_document
-from .report import Report, _csv_safe
+from .report import Report, _csv_safe, json_line
+from .text import printable
 
 if TYPE_CHECKING:
     from .core import Matcher
 
-__all__ = ["CSV_FIELDS", "TEXT_SUFFIXES", "BatchSummary", "count_documents", "iter_documents", "run_batch"]
+__all__ = ["CSV_FIELDS", "TEXT_SUFFIXES", "BatchSummary", "check_output", "count_documents", "doc_id_of",
+           "iter_documents", "run_batch"]
 
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = DOCUMENT_SUFFIXES  # .md, .markdown, .txt, .docx, .pdf, .html, .htm
 CSV_FIELDS = ("document", "unit_id", "line", "section", "unit", "statement_id", "pillar", "statement", "score",
-              "error")
+              "error", "rows")
 FORMATS = ("csv", "jsonl")
 _CHUNK = 1 << 20
 
@@ -80,17 +91,23 @@ def _folder_files(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
 
 
+def doc_id_of(raw: object) -> str:
+    """The id a document is written and resumed under: as given, less control characters."""
+    return printable(raw, one_line=True)
+
+
 def _read_file(path: Path, limit: int) -> str:
-    return read_document(path, path.name, max_bytes=limit)
+    return read_document(path, path.name, max_bytes=limit, regular_only=True)
 
 
 def _folder_docs(folder: Path, ladder: str, limit: int) -> Iterator[BatchDoc]:
     for path in _folder_files(folder):
-        doc_id = path.relative_to(folder).as_posix()
+        doc_id = doc_id_of(path.relative_to(folder).as_posix())
         try:
             yield BatchDoc(doc_id, ladder, _read_file(path, limit))
         except DocumentError as exc:
-            yield BatchDoc(doc_id, ladder, error=str(exc))
+            # The document column names the file; the message need not repeat its path.
+            yield BatchDoc(doc_id, ladder, error=str(exc).removeprefix(f"{path}: ").removeprefix(f"{path.name}: "))
 
 
 def _jsonl_lines(path: Path, limit: int) -> Iterator[tuple[int, bytes | None]]:
@@ -121,7 +138,8 @@ def _jsonl_doc(n: int, line: bytes | None, ladder: str, limit: int) -> BatchDoc 
     if not isinstance(row, dict):
         return BatchDoc(fallback, ladder, error=f"line {n} is not a JSON object.")
     raw_id = row.get("id")
-    doc_id = str(raw_id) if isinstance(raw_id, str | int) and str(raw_id).strip() else fallback
+    doc_id = doc_id_of(raw_id) if isinstance(raw_id, str | int) else ""
+    doc_id = doc_id if doc_id.strip() else fallback
     doc_ladder = row.get("ladder") or ladder
     if not isinstance(doc_ladder, str):
         return BatchDoc(doc_id, ladder, error=f"line {n}: 'ladder' must be a string.")
@@ -188,6 +206,25 @@ def output_format(out: Path, fmt: str | None = None) -> str:
     raise DocumentError(f"{out}: name the output .csv or .jsonl (or give the format).")
 
 
+def check_output(out: str | Path, fmt: str | None = None) -> str:
+    """The output format, after checking that `out` can be an output (not a folder): for front
+    ends, so a bad --out fails before any model loads."""
+    out = Path(out)
+    fmt = output_format(out, fmt)
+    _seekable(out)
+    return fmt
+
+
+def _id_cell(doc_id: str) -> str:
+    """The CSV cell of an id: defused like any cell (`=x` → `'=x`), and an id that already starts
+    with `'` gets one more, so the cell maps back to exactly one id."""
+    return "'" + doc_id if doc_id[:1] in ("=", "+", "-", "@", "'") else doc_id
+
+
+def _id_from_cell(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def _jsonl_done(fh: io.BufferedRandom, out: Path) -> tuple[set[str], int]:
     """Ids of the complete records, and the byte offset where the complete records end."""
     done: set[str] = set()
@@ -208,22 +245,24 @@ def _jsonl_done(fh: io.BufferedRandom, out: Path) -> tuple[set[str], int]:
     return done, good
 
 
-def _csv_records(fh: io.BufferedRandom) -> Iterator[tuple[list[str], int, int]]:
-    """(row, start offset, end offset) of each CSV record, offsets in bytes; stops quietly at a
-    record cut off inside a quoted field."""
+def _csv_records(fh: io.BufferedRandom) -> Iterator[tuple[list[str], int, int, bool]]:
+    """(row, start offset, end offset, whether it ends with a line break) of each CSV record,
+    offsets in bytes; stops quietly at a record cut off inside a quoted field."""
     fh.seek(0)
     text = io.TextIOWrapper(fh, encoding="utf-8", errors="surrogateescape", newline="")
     ends = [0]
+    line_break = [False]
 
     def lines() -> Iterator[str]:
         for line in text:
             ends.append(ends[-1] + len(line.encode("utf-8", errors="surrogateescape")))
+            line_break[0] = line.endswith("\n")
             yield line
 
     start = 0
     try:
         for row in csv.reader(lines(), strict=True):
-            yield row, start, ends[-1]
+            yield row, start, ends[-1], line_break[0]
             start = ends[-1]
     except csv.Error:
         return
@@ -231,77 +270,109 @@ def _csv_records(fh: io.BufferedRandom) -> Iterator[tuple[list[str], int, int]]:
         text.detach()
 
 
+def _complete(group: list[list[str]]) -> bool:
+    """Whether a document's rows are all there: as many whole rows as its `rows` cell says."""
+    if any(len(row) != len(CSV_FIELDS) for row in group):
+        return False
+    try:
+        return int(group[0][-1]) == len(group)
+    except ValueError:
+        return False
+
+
 def _csv_done(fh: io.BufferedRandom, out: Path) -> tuple[set[str], int]:
     """Ids of the complete documents, and where the complete documents end.
 
-    Each document goes out in one write() call, so an interruption leaves at most a last line
-    without its newline (or a record cut inside a quoted field); then the last document is cut
-    off and redone.
+    Each document goes out in one write() call, so an interruption leaves only a tail of the last
+    document: part of a line, or some of its rows. Then that document is cut off and redone.
     """
     size = fh.seek(0, os.SEEK_END)
     with contextlib.closing(_csv_records(fh)) as records:
         first = next(records, None)
         if first is None:
             return set(), 0
-        header, _, header_end = first
-        if tuple(header) != CSV_FIELDS:
+        header, _, header_end, header_whole = first
+        if tuple(header) != CSV_FIELDS or not header_whole:
             if header_end == size and ",".join(CSV_FIELDS).startswith(",".join(header)):
                 return set(), 0  # a header cut short by an interruption: start again
             raise DocumentError(f"{out}: exists with other columns; it is not a batch output file. "
                                 "Give a new --out file.")
         done: list[str] = []
-        last_start = end = header_end
-        last_row: list[str] = header
-        for row, start, stop in records:
-            if row and (not done or row[0] != done[-1]):
-                done.append(row[0])
-                last_start = start
-            last_row, end = row, stop
-    fh.seek(max(end - 1, 0))
-    complete = end == size and fh.read(1) == b"\n" and len(last_row) == len(CSV_FIELDS)
-    if complete:
-        return set(done), size
-    return set(done[:-1]), last_start if done else header_end
+        group: list[list[str]] = []
+        last_start = keep = header_end
+        for row, start, stop, line_break in records:
+            if not line_break:
+                break  # a record cut off mid-line: only the last one can be, and it is dropped
+            if not group or row[:1] != group[0][:1]:
+                done.append(_id_from_cell(row[0]) if row else "")
+                last_start, group = start, []
+            group.append(row)
+            keep = stop
+    if not done:
+        return set(), header_end
+    if _complete(group):
+        return set(done), keep
+    return set(done[:-1]), last_start
+
+
+def _seekable(out: Path) -> bool:
+    """Whether `out` is (or will be) a regular file; a pipe or terminal is written straight through."""
+    try:
+        st = out.stat()
+    except FileNotFoundError:
+        return True
+    except OSError as exc:
+        raise DocumentError(f"{out}: cannot use it as the output ({exc.strerror or exc}).") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise DocumentError(f"{out}: is a folder; give --out a file name such as {out / 'results.csv'}.")
+    return stat.S_ISREG(st.st_mode)
 
 
 def _resume(out: Path, fmt: str) -> tuple[set[str], bool]:
     """Open an existing output, cut off an incomplete tail, and return the ids already done."""
-    if not out.exists() or out.stat().st_size == 0:
+    if not _seekable(out) or not out.exists() or out.stat().st_size == 0:
         return set(), False
-    with out.open("r+b") as fh:
-        done, keep = (_csv_done if fmt == "csv" else _jsonl_done)(fh, out)
-        size = fh.seek(0, os.SEEK_END)
-        if keep < size:
-            log.warning("%s: cutting off %d bytes left by an interrupted run; redoing that document",
-                        out, size - keep)
-            fh.truncate(keep)
+    try:
+        with out.open("r+b") as fh:
+            done, keep = (_csv_done if fmt == "csv" else _jsonl_done)(fh, out)
+            size = fh.seek(0, os.SEEK_END)
+            if keep < size:
+                log.warning("%s: cutting off %d bytes left by an interrupted run; redoing that document",
+                            out, size - keep)
+                fh.truncate(keep)
+    except OSError as exc:
+        raise DocumentError(f"{out}: cannot resume it ({exc.strerror or exc}).") from exc
     return done, keep < size
 
 
 class _Writer:
     """Appends one document at a time in a single write() call, so an interruption can only leave
-    a last line without its newline; a failed write (disk full) is rolled back."""
+    a tail of the last document; a failed write (disk full) is rolled back. A stream (a pipe, a
+    terminal) is written straight through: nothing to resume, nothing to roll back."""
 
     def __init__(self, out: Path, fmt: str) -> None:
         self.fmt = fmt
         self.out = out
+        self.stream = not _seekable(out)
         try:
-            out.parent.mkdir(parents=True, exist_ok=True)
+            if not self.stream:
+                out.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:
             raise DocumentError(f"{out}: cannot write it ({exc.strerror or exc}).") from exc
-        if fmt == "csv" and os.lseek(self._fd, 0, os.SEEK_END) == 0:
+        if fmt == "csv" and (self.stream or os.lseek(self._fd, 0, os.SEEK_END) == 0):
             self._write(",".join(CSV_FIELDS) + "\n")
 
     def _write(self, text: str) -> None:
         data = memoryview(text.encode("utf-8"))
-        start = os.lseek(self._fd, 0, os.SEEK_END)
+        start = None if self.stream else os.lseek(self._fd, 0, os.SEEK_END)
         try:
             while data:
                 data = data[os.write(self._fd, data):]
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, start)
+            if start is not None:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, start)
             raise DocumentError(f"{self.out}: cannot write it ({exc.strerror or exc}).") from exc
 
     @staticmethod
@@ -309,23 +380,24 @@ class _Writer:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
         for row in rows:
-            writer.writerow({k: _csv_safe(v) for k, v in {"document": doc_id, **row}.items()})
+            cells = {k: _csv_safe(printable(v) if isinstance(v, str) else v) for k, v in row.items()}
+            writer.writerow({**cells, "document": _id_cell(doc_id), "rows": len(rows)})
         return buf.getvalue()
 
     def report(self, doc: BatchDoc, report: Report) -> None:
         if self.fmt == "jsonl":
-            self._write(json.dumps({"id": doc.id, **report.to_dict()}, ensure_ascii=False) + "\n")
+            self._write(json_line({"id": doc.id, **report.to_dict()}))
         else:
-            rows = report.csv_rows() or [dict.fromkeys(CSV_FIELDS[1:], "")]
+            rows = report.csv_rows() or [dict.fromkeys(CSV_FIELDS[1:-1], "")]
             self._write(self._csv([{**r, "error": r.get("error", "")} for r in rows], doc.id))
 
     def error(self, doc: BatchDoc, message: str) -> None:
+        message = printable(message, one_line=True)
         log.warning("document %s: %s", doc.id, message)
         if self.fmt == "jsonl":
-            record = {"id": doc.id, "ladder": {"id": doc.ladder}, "error": message}
-            self._write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._write(json_line({"id": doc.id, "ladder": {"id": doc.ladder}, "error": message}))
         else:
-            self._write(self._csv([{**dict.fromkeys(CSV_FIELDS[1:], ""), "error": message}], doc.id))
+            self._write(self._csv([{**dict.fromkeys(CSV_FIELDS[1:-1], ""), "error": message}], doc.id))
 
     def close(self) -> None:
         os.close(self._fd)
@@ -440,7 +512,7 @@ def run_batch(
     """
     source, out = Path(source), Path(out)
     settings = settings or Settings.from_env()
-    fmt = output_format(out, fmt)
+    fmt = check_output(out, fmt)
     _check_source(source)
     if out.exists() and source.resolve() == out.resolve():
         raise DocumentError(f"{out}: the output must not be the input file.")

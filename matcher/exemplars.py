@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .errors import ExemplarError
 from .models import Ladder
+from .safeio import Budget, read_limited
 from .text import clean_text, collapse_ws, decode_bytes, normalize_key
 
 __all__ = [
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 NOISE_HEADING = "No evidence"
 HEADER = "<!-- evidence-matcher exemplars v1 -->"
 MAX_BYTES = 5_000_000
+_BUDGET = Budget(MAX_BYTES, "exemplar files over 5 MB are refused.", error=ExemplarError, too_large=ExemplarError,
+                 regular_only=True)
 
 
 @dataclass(frozen=True)
@@ -55,14 +58,18 @@ def parse_exemplars(text: str, ladder: Ladder, *, source: str = "<string>") -> E
     by_statement: dict[str, list[str]] = {}
     noise: list[str] = []
     current: list[str] | None = None
+    # The lines of each heading as a set too: `in` on the list would rescan it for every line.
+    seen: dict[str, set[str]] = {}
+    current_seen: set[str] = set()
     for lineno, line in enumerate(clean_text(text).split("\n"), start=1):
         stripped = line.strip()
         if stripped.startswith("## "):
             key = normalize_key(stripped[3:])
             if key == noise_key:
-                current = noise
+                current, current_seen = noise, seen.setdefault("", set())
             elif key in keys:
                 current = by_statement.setdefault(keys[key], [])
+                current_seen = seen.setdefault(keys[key], set())
             else:
                 raise ExemplarError(
                     f"{source}:{lineno}: heading {stripped[3:]!r} is not a statement of ladder "
@@ -70,7 +77,8 @@ def parse_exemplars(text: str, ladder: Ladder, *, source: str = "<string>") -> E
                 )
         elif stripped.startswith(("- ", "* ")) and current is not None:
             item = collapse_ws(stripped[2:])
-            if item and item not in current:
+            if item and item not in current_seen:
+                current_seen.add(item)
                 current.append(item)
     missing = [s.id for s in ladder.statements if not by_statement.get(s.id)]
     if missing and by_statement:
@@ -99,12 +107,7 @@ def load_exemplars(ladder: Ladder, path: Path | None = None) -> ExemplarSet:
     if path is None:
         return ExemplarSet()
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise ExemplarError(f"{path}: {size:,} bytes is over the {MAX_BYTES:,}-byte limit for exemplar files.")
-        text = decode_bytes(path.read_bytes(), str(path))
-    except OSError as exc:
-        raise ExemplarError(f"{path}: cannot read the exemplar file ({exc.strerror or exc}).") from exc
+        text = decode_bytes(read_limited(path, _BUDGET), str(path))
     except ExemplarError:
         raise
     except Exception as exc:

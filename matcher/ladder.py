@@ -53,6 +53,7 @@ from pathlib import Path
 
 from .errors import DocumentError, LadderError, LadderNotFound
 from .models import Example, Ladder, Pillar, Statement
+from .safeio import Budget, read_limited, within
 from .text import clean_text, decode_bytes, normalize_key, reduce_markdown
 
 __all__ = [
@@ -86,10 +87,15 @@ def own_examples(of: Ladder | Pillar) -> tuple[Example, ...]:
 
 # --------------------------------------------------------------------------------------------
 # Line patterns
+#
+# Every pattern runs in time linear in the line: a lazy body followed by an optional run (`.*?`
+# then `[ \t]+#+`) or a search that starts with `\s*` rescans the rest of the line for each
+# character, which a ladder of long lines turns into minutes. Those cases are string code instead.
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])[ \t]+(.*)$")
-_META = re.compile(r"^\s*(?:[-*+]\s+)?\*\*([^*:]+?)\s*(?::\*\*|\*\*\s*:)\s*(\S.*)$")
+# The key ends on a non-space character, so the `\s*` after it is tried once per word, not once
+# per character.
+_META = re.compile(r"^\s*(?:[-*+]\s+)?\*\*([^*:]*[^*:\s])\s*(?::\*\*|\*\*\s*:)\s*(\S.*)$")
 _QUOTE = re.compile(r"^ {0,3}>[ ]?(.*)$")
 _RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -98,9 +104,10 @@ _DETAILS_OPEN = re.compile(r"<details\b", re.I)
 _DETAILS_CLOSE = re.compile(r"</details\s*>", re.I)
 _SHORTCODE = re.compile(r"^:([a-z0-9_+\-]+):(?=\s|$)", re.I)
 _TITLE_LEVEL = re.compile(r"^((?:L|IC)\d+(?:\.\d+)?)(?:\s*[:\-–—]\s*|\s+)(\S.*)$", re.I)
-_TITLE_TRAILING_LEVEL = re.compile(r"\s*\(((?:L|IC)\d+(?:\.\d+)?)\)\s*$", re.I)
+_TITLE_TRAILING_LEVEL = re.compile(r"\(((?:L|IC)\d+(?:\.\d+)?)\)$", re.I)  # on rstripped text
 _FILE_LEVEL = re.compile(r"^(L\d+(?:\.\d+)?)(?=[-_ .]|$)", re.I)
-_MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+# Neither part may hold a bracket, so an unclosed `[` or `(` stops at the next opener.
+_MD_LINK = re.compile(r"\[([^\[\]]+)\]\(([^()\[\]\s]+)\)")
 _ENCOMPASS = re.compile(
     r"encompass(?:es)?\s+all\s+(?:of\s+)?the\s+qualities\s+listed\s+in\s+"
     r"(?:the\s+)?\[?leadership\b(?:\]\(([^)\s]*)\))?",
@@ -117,8 +124,15 @@ _EXEMPLARS_MARKER = "<!-- evidence-matcher exemplars"
 @dataclass
 class _Item:
     indent: int
-    text: str
+    first: str
     example: bool
+    # Wrapped continuation lines, joined only when the text is read: re-joining the text for
+    # every line of a bullet wrapped over many lines would copy it once per line.
+    more: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join([self.first, *self.more]) if self.more else self.first
 
 
 @dataclass
@@ -134,14 +148,33 @@ class _Preamble:
 
     quote: list[list[str]] = field(default_factory=list)  # blockquote paragraphs, as lines
     meta: list[tuple[str, str]] = field(default_factory=list)
-    prose: list[list[str]] = field(default_factory=list)  # paragraphs and list items, as lines
+    prose: list[list[str] | _Item] = field(default_factory=list)  # paragraphs as lines, or list items
+
+
+def _atx(line: str) -> tuple[int, str] | None:
+    """(level, text) of an ATX heading (`## Text ##`), or None: up to 3 spaces, 1-6 `#`, a space
+    or tab, the text; a closing run of `#` after a space or tab is not part of the text."""
+    start = len(line) - len(line.lstrip(" "))
+    if start > 3:
+        return None
+    end = start
+    while end < len(line) and end - start <= 6 and line[end] == "#":
+        end += 1
+    level = end - start
+    if not 1 <= level <= 6 or end == len(line) or line[end] not in " \t":
+        return None
+    text = line[end:].strip(" \t")
+    unclosed = text.rstrip("#")
+    if unclosed != text and unclosed[-1:] in (" ", "\t"):
+        text = unclosed.rstrip(" \t")
+    return level, text.strip()
 
 
 def _heading_of(line: str) -> tuple[int, str] | None:
     """(level, text) of a heading line, or None. Whole-line bold (`**X**`, `***X`) is level 7."""
-    m = _ATX.match(line)
-    if m:
-        return len(m.group(1)), m.group(2).strip()
+    atx = _atx(line)
+    if atx is not None:
+        return atx
     stripped = line.strip()
     if not stripped.startswith("**") or _META.match(line):
         return None
@@ -260,7 +293,7 @@ class _Scanner:
         if self.sections:
             self.sections[-1].items.append(item)
         else:
-            self.preamble.prose.append([f"- {item.text}"])
+            self.preamble.prose.append(item)
         self.last_item = item
         self.blank_after_item = False
 
@@ -268,9 +301,7 @@ class _Scanner:
         item = self.last_item
         # A wrapped bullet: the next line, or an indented paragraph after a blank line.
         if item is not None and (not self.blank_after_item or _indent(line) >= 2):
-            item.text = f"{item.text} {line.strip()}"
-            if not self.sections:
-                self.preamble.prose[-1][-1] = f"- {item.text}"
+            item.more.append(line.strip())
             self.blank_after_item = False
             return
         self.last_item = None
@@ -278,7 +309,9 @@ class _Scanner:
         if self.sections:
             return  # prose under a pillar ("Success at this level includes ...")
         if self.prose_open:
-            self.preamble.prose[-1].append(line.strip())
+            para = self.preamble.prose[-1]
+            assert isinstance(para, list)  # prose_open is cleared by every list item
+            para.append(line.strip())
         else:
             self.preamble.prose.append([line.strip()])
             self.prose_open = True
@@ -334,9 +367,9 @@ def _find_title(lines: list[str]) -> tuple[int, str] | None:
     if heading is not None and heading[0] in (1, 7):
         return start, heading[1]
     for i in range(start, len(lines)):
-        m = _ATX.match(lines[i])
-        if m:
-            return (i, m.group(2).strip()) if len(m.group(1)) == 1 else None
+        atx = _atx(lines[i])
+        if atx is not None:
+            return (i, atx[1]) if atx[0] == 1 else None
         if _ITEM.match(lines[i]) or _heading_of(lines[i]):
             return None
     return None
@@ -349,6 +382,7 @@ def _split_title(raw: str, path: Path | None) -> tuple[str, str]:
     m = _TITLE_LEVEL.match(title)
     if m:
         level, title = m.group(1), m.group(2).strip()
+    title = title.rstrip()
     trailing = _TITLE_TRAILING_LEVEL.search(title)
     if trailing:
         title = title[: trailing.start()].strip()
@@ -430,11 +464,15 @@ def _has_words(text: str) -> bool:
     return _WORD_CHAR.search(reduce_markdown(text)) is not None
 
 
-def _unique_slug(base: str, taken: set[str]) -> str:
-    slug, n = base, 2
+def _unique_slug(base: str, taken: dict[str, int]) -> str:
+    """`base`, else `base-2`, `base-3`, ...; `taken` remembers where each base's count stopped, so
+    many pillars with one name cost one step each, not one per earlier pillar."""
+    slug, n = base, taken.get(base, 1)
     while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    taken.add(slug)
+        n += 1
+        slug = f"{base}-{n}"
+    taken[base] = n
+    taken.setdefault(slug, 1)
     return slug
 
 
@@ -444,9 +482,34 @@ def _pillar_slug(name: str, index: int) -> str:
     return _slug(head, max_len=40) or _slug(name, max_len=40) or f"pillar-{index}"
 
 
+def _emoji_words(emoji: str) -> str:
+    """A readable name for a pillar emoji: `:owl:` → `Owl`, 🦉 → `Owl`, '' when there is none."""
+    if emoji.startswith(":"):
+        words = emoji.strip(":").replace("_", " ").replace("-", " ")
+    else:
+        words = " ".join(unicodedata.name(ch, "") for ch in emoji if unicodedata.category(ch) == "So")
+    words = " ".join(words.split()).lower()
+    return words[:1].upper() + words[1:]
+
+
+def _pillar_name(name: str, emoji: str, index: int, used: dict[str, int]) -> str:
+    """A name no earlier pillar has and never empty, because reports, exports and the app group
+    statements by pillar name: an emoji-only heading is named after its emoji (else `Pillar n`),
+    and a repeated name gets ` (2)`, ` (3)`, ...."""
+    base = name or _emoji_words(emoji) or f"Pillar {index}"
+    unique, n = base, used.get(base.casefold(), 1)
+    while unique.casefold() in used:
+        n += 1
+        unique = f"{base} ({n})"
+    used[base.casefold()] = n
+    used.setdefault(unique.casefold(), 1)
+    return unique
+
+
 def _build_pillars(groups: list[list[_Section]]) -> list[Pillar]:
     pillars: list[Pillar] = []
-    taken: set[str] = set()
+    taken: dict[str, int] = {}
+    names: dict[str, int] = {}
     for group in groups:
         emoji, raw_name = _split_emoji(group[0].heading)
         name = reduce_markdown(raw_name)
@@ -457,7 +520,10 @@ def _build_pillars(groups: list[list[_Section]]) -> list[Pillar]:
         example_items = items if examples_only else [it for it in items if it.example]
         if not items:
             continue
+        # The slug comes from the heading as written, so statement ids do not change with the
+        # display name chosen below.
         slug = _unique_slug(_pillar_slug(name, len(pillars) + 1), taken)
+        name = _pillar_name(name, emoji, len(pillars) + 1, names)
         statements = tuple(
             Statement(id=f"{slug}-{n}", text=it.text, pillar=name)
             for n, it in enumerate(statement_items, start=1)
@@ -498,22 +564,26 @@ def _blurb(pre: _Preamble) -> str:
     return "\n\n".join(_unwrap_italic(" ".join(p)) for p in pre.quote)
 
 
+def _prose_texts(pre: _Preamble) -> list[str]:
+    """Each preamble paragraph as one line of text; a list item as `- text`."""
+    return [f"- {para.text}" if isinstance(para, _Item) else " ".join(para) for para in pre.prose]
+
+
 def _note(pre: _Preamble) -> str:
     """Preamble prose as paragraphs; consecutive list items stay together as one list."""
-    parts: list[str] = []
-    for para in pre.prose:
-        text = " ".join(para)
-        if parts and text.startswith("- ") and parts[-1].rsplit("\n", 1)[-1].startswith("- "):
-            parts[-1] += "\n" + text
+    blocks: list[list[str]] = []
+    for text in _prose_texts(pre):
+        if blocks and text.startswith("- ") and blocks[-1][-1].startswith("- "):
+            blocks[-1].append(text)
         else:
-            parts.append(text)
-    return "\n\n".join(parts)
+            blocks.append([text])
+    return "\n\n".join("\n".join(block) for block in blocks)
 
 
 def _stub_target(pre: _Preamble) -> tuple[str, str] | None:
     """(label, target) of the first link to another markdown file, for pointer stubs."""
-    for para in pre.prose:
-        for label, target in _MD_LINK.findall(" ".join(para)):
+    for text in _prose_texts(pre):
+        for label, target in _MD_LINK.findall(text):
             if "://" not in target and target.split("#")[0].lower().endswith(".md"):
                 return label, target.split("#")[0]
     return None
@@ -584,9 +654,11 @@ def _parse(text: str, *, source: str, path: Path | None, inherit: bool) -> Ladde
     found = _find_title(lines)
     if found is None:
         line = _content_start(lines) + 1
+        # Not a ladder, so possibly not the user's to show (`--ladder /etc/passwd`): name the
+        # file and the line, never quote it.
         raise LadderError(
-            f"{source}:{line}: no title: a ladder starts with a `# L4: Title` heading "
-            f"(the file starts with {lines[line - 1].strip()[:60]!r})."
+            f"{source}:{line}: no title, so not a ladder: a ladder starts with a `# L4: Title` "
+            "heading followed by `## Pillar` headings."
         )
     title_index, raw_title = found
     scanner = _Scanner()
@@ -639,17 +711,13 @@ def corpus_dir() -> Path:
     return configured if configured is not None else Path(__file__).resolve().parent.parent / "corpus"
 
 
+_LADDER_BUDGET = Budget(MAX_LADDER_BYTES, "ladder files over 5 MB are refused.", error=LadderError,
+                        too_large=LadderError, regular_only=True)
+
+
 def _read_bytes(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_LADDER_BYTES:
-            raise LadderError(
-                f"{path}: is {size / 1_048_576:.1f} MB ({size:,} bytes); "
-                "ladder files over 5 MB are refused."
-            )
-        return path.read_bytes()
-    except OSError as exc:
-        raise LadderError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
+    """At most 5 MB of a regular file, whatever its size claims (`/dev/zero` claims 0)."""
+    return read_limited(path, _LADDER_BUDGET)
 
 
 def _file_text(path: Path) -> str:
@@ -686,7 +754,8 @@ def _is_candidate(path: Path) -> bool:
 
 
 def _ladder_files(folder: Path, recursive: bool) -> list[Path]:
-    """Candidate files under `folder`, sorted; each real folder is visited once (symlink loops)."""
+    """Candidate files under `folder`, sorted; each real folder is visited once (symlink loops), and
+    a symlink that leads out of `folder` is skipped: reading a folder never reads anything else."""
     seen: set[tuple[int, int]] = set()
     found: list[Path] = []
     pending = [folder]
@@ -707,8 +776,12 @@ def _ladder_files(folder: Path, recursive: bool) -> list[Path]:
             path = Path(entry.path)
             try:
                 is_dir, is_file = entry.is_dir(), entry.is_file()
+                is_link = entry.is_symlink()
             except OSError as exc:
                 logger.warning("%s: skipped (%s).", path, exc.strerror or exc)
+                continue
+            if is_link and (is_dir or is_file) and not within(path, folder):
+                logger.warning("%s: skipped, a symlink to %s, outside %s.", path, _link_target(path), folder)
                 continue
             if is_dir and recursive:
                 pending.append(path)
@@ -717,6 +790,13 @@ def _ladder_files(folder: Path, recursive: bool) -> list[Path]:
             elif not is_dir and not is_file:
                 logger.warning("%s: skipped, a broken symlink or not a regular file.", path)
     return sorted(found)
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return str(path.resolve(strict=True))
+    except (OSError, RuntimeError):
+        return "?"
 
 
 def _load_candidate(path: Path) -> Ladder | None:

@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .errors import DocumentError, DocumentTooLarge
+from .safeio import Budget, read_limited
 from .text import decode_bytes
 
 __all__ = ["CONTAINER_FACTOR", "DOCUMENT_SUFFIXES", "file_limit", "read_document", "read_document_bytes"]
@@ -44,7 +45,7 @@ def file_limit(max_bytes: int) -> int:
 
 
 def read_document(source: str | os.PathLike[str] | bytes, name: str | None = None, *,
-                  max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+                  max_bytes: int = DEFAULT_MAX_BYTES, regular_only: bool = False) -> str:
     """The text of a brag document given as a path or as the file's bytes (then `name` says what
     it was called; it is used in messages and as a hint of the format).
 
@@ -57,14 +58,10 @@ def read_document(source: str | os.PathLike[str] | bytes, name: str | None = Non
     if path.is_dir():
         raise DocumentError(f"{label}: is a folder; give a brag document file.")
     limit = file_limit(max_bytes)
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise DocumentTooLarge(_too_large(label, size, limit, max_bytes))
-        with path.open("rb") as fh:
-            data = fh.read(limit + 1)
-    except OSError as exc:
-        raise DocumentError(f"{label}: cannot read it ({exc.strerror or exc}).") from exc
+    # At most limit + 1 bytes whatever the file claims (`/dev/zero` claims 0); `regular_only`
+    # refuses devices and FIFOs (a batch folder), while `match <(pbpaste)` may read a pipe.
+    data = read_limited(path, Budget(limit, "split the document, or raise MATCHER_MAX_BYTES.",
+                                     regular_only=regular_only))
     return read_document_bytes(data, label, max_bytes=max_bytes)
 
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Match", "PillarCoverage", "Report", "StatementResult", "UnitResult"]
+from .text import printable
+
+__all__ = ["Match", "PillarCoverage", "Report", "StatementResult", "UnitResult", "json_line"]
 
 STRENGTHS = ("strong", "partial", "possible", "none")
 # Unit signals (matcher.brag) that say an item is not work done, and how a report says so. The
@@ -148,7 +151,7 @@ class Report:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False) + "\n"
+        return _json_text(self.to_dict(), indent) + "\n"
 
     def csv_rows(self) -> list[dict[str, Any]]:
         """One row per unit x evidenced statement, plus one row for each unit with none."""
@@ -174,15 +177,25 @@ class Report:
     def _has_llm(self) -> bool:
         return "llm" in self.meta
 
+    def coaching_rows(self) -> list[dict[str, Any]]:
+        """With an LLM, one row per uncovered statement that got coaching (no unit: nothing evidences
+        it), so the CSV carries the coaching the other exports show."""
+        return [{"unit_id": "", "line": "", "section": "", "unit": "", "statement_id": s.id, "pillar": s.pillar,
+                 "statement": s.text, "score": "", "evidence_source": "", "judge_reason": "", "explanation": "",
+                 "coaching": text}
+                for s in self.statements if s.strength == "none" and (text := _llm_text(s.extra, "coaching"))]
+
     def to_csv(self) -> str:
         buf = io.StringIO()
         fields = ["unit_id", "line", "section", "unit", "statement_id", "pillar", "statement", "score"]
+        rows = self.csv_rows()
         if self._has_llm():
-            fields += ["evidence_source", "judge_reason", "explanation"]
-        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+            fields += ["evidence_source", "judge_reason", "explanation", "coaching"]
+            rows += self.coaching_rows()
+        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n", restval="")
         writer.writeheader()
-        for row in self.csv_rows():
-            writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+        for row in rows:
+            writer.writerow({k: _csv_safe(printable(v) if isinstance(v, str) else v) for k, v in row.items()})
         return buf.getvalue()
 
     def to_frame(self):  # -> pandas.DataFrame; pandas imported lazily, it is slow to import
@@ -204,6 +217,22 @@ def _llm_text(extra: dict[str, Any], key: str) -> str:
     if not isinstance(value, dict):
         return ""
     return str(value.get("text") or value.get("reason") or "")
+
+
+# C1 controls (U+0080-U+009F; U+009B is a terminal's CSI) are valid raw in JSON strings, and
+# json.dumps(ensure_ascii=False) leaves them raw: escape them, which changes no value.
+_C1 = re.compile("[\x7f-\x9f]")
+
+
+def _json_text(data: Any, indent: int | None = None) -> str:
+    """JSON with non-ASCII kept readable but every control character escaped."""
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    return _C1.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+def json_line(data: Any) -> str:
+    """One JSONL record (a line), safe to print: control characters escaped."""
+    return _json_text(data) + "\n"
 
 
 def _csv_safe(value: Any) -> Any:
@@ -249,7 +278,7 @@ def _render_markdown(r: Report) -> str:
                 lines.append(f"  - *just below the line, check* line {u.line}: {_md_escape(u.text)}")
             for key, label in (("explanation", "Why (LLM)"), ("coaching", "Evidence to collect (LLM)")):
                 if text := _llm_text(s.extra, key):
-                    lines.append(f"  - *{label}:* {_md_escape(text)}")
+                    lines.append(f"  - *{label}:* {_md_escape(' '.join(text.split()))}")
         lines.append("")
     if r.uncovered:
         lines += ["## Uncovered statements", ""]
@@ -259,7 +288,8 @@ def _render_markdown(r: Report) -> str:
         lines += ["## Units that evidence nothing", ""]
         lines += [f"- line {units[u].line}: {_md_escape(units[u].text)}{_held(units[u])}" for u in r.unmatched_units]
         lines.append("")
-    return "\n".join(lines)
+    # LLM text and warnings come from outside the document's clean-up: no control codes out.
+    return printable("\n".join(lines))
 
 
 def _render_text(r: Report) -> str:
@@ -284,12 +314,12 @@ def _render_text(r: Report) -> str:
                 out.append(f"        … and {len(s.evidence) - 3} more")
             for key, label in (("explanation", "why (LLM)"), ("coaching", "to collect (LLM)")):
                 if text := _llm_text(s.extra, key):
-                    out.append(f"        {label}: {_short(text, 200)}")
+                    out.append(f"        {label}: {_short(' '.join(text.split()), 200)}")
         out.append("")
     if r.unmatched_units:
         out.append("Units that evidence nothing:")
         out += [f"  line {units[u].line:>3}: {_short(units[u].text, 90)}{_held(units[u])}" for u in r.unmatched_units]
-    return "\n".join(out).rstrip() + "\n"
+    return printable("\n".join(out)).rstrip() + "\n"
 
 
 def _held(u: UnitResult) -> str:

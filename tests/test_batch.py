@@ -93,11 +93,11 @@ def test_folder_to_csv_through_the_cli(tmp_path: Path, capsys, matchers) -> None
     assert [r["document"] for r in rows if r["unit_id"] == "u1"][:1] == ["alice.md"]
     assert list(dict.fromkeys(r["document"] for r in rows)) == ["alice.md", "empty.md", "latin1.md", "team/dave.txt"]
     report = matchers(LADDER).match(DOCS["alice"])
-    alice = [{k: v for k, v in r.items() if k not in ("document", "error")}
+    alice = [{k: v for k, v in r.items() if k not in ("document", "error", "rows")}
              for r in rows if r["document"] == "alice.md"]
     assert alice == _csv_rows_of(report)
     (empty,) = [r for r in rows if r["document"] == "empty.md"]
-    assert not any(v for k, v in empty.items() if k != "document")
+    assert not any(v for k, v in empty.items() if k not in ("document", "rows")) and empty["rows"] == "1"
     (bad,) = [r for r in rows if r["document"] == "latin1.md"]
     assert "UTF-8" in bad["error"]
     # Spreadsheet formulas in user text are neutralised.
@@ -162,3 +162,95 @@ def test_duplicate_ids_and_bad_outputs(tmp_path: Path, matchers) -> None:
         run_batch(src, tmp_path / "out.txt", LADDER, matcher_for=matchers)
     with pytest.raises(DocumentError, match="no such file"):
         run_batch(tmp_path / "missing", out, LADDER, matcher_for=matchers)
+
+
+# -- exact resume: any id, any cut -------------------------------------------------------------
+
+# Ids a spreadsheet would read as formulas (written defused, `'=...`), one that starts with the
+# defusing quote itself, numbers, and control characters (written without them).
+RESUME_IDS = ["=SUM(A1)", "+1", "-x", "@me", "'quoted", "plain", 7, "tab\there", "e\x1b[31mvil"]
+RESUME_TEXTS = [
+    "- Wrote the on-call runbook\n- Led the incident review for the March outage\n- Took a week off\n",
+    "- Cut CI time from 25 to 7 minutes\n",
+    "",
+    "- Mentored a new joiner until she shipped on her own\n- Fixed a flaky test\n",
+]
+
+
+class _Remembered:
+    """A real Matcher whose report for each text is computed once: the resume test reruns a batch
+    at every byte of its output, and the matching is not what it tests."""
+
+    def __init__(self, matcher) -> None:
+        self.matcher = matcher
+        self.memo: dict[str, object] = {}
+
+    def match_many(self, texts, *, errors="raise"):
+        for text in texts:
+            if text not in self.memo:
+                self.memo[text] = next(self.matcher.match_many([text], errors="yield"))
+            yield self.memo[text]
+
+
+@pytest.fixture()
+def resume_input(tmp_path: Path) -> Path:
+    rows = [{"id": doc_id, "text": RESUME_TEXTS[i % len(RESUME_TEXTS)]} for i, doc_id in enumerate(RESUME_IDS)]
+    rows.insert(3, {"id": "no-ladder", "text": "- hi", "ladder": "no-such-ladder"})  # an error row
+    return _jsonl(tmp_path / "in.jsonl", rows)
+
+
+@pytest.fixture()
+def remembered(matchers):
+    real = _Remembered(matchers(LADDER))
+
+    def factory(ladder_id: str):
+        if ladder_id != LADDER:
+            raise DocumentError(f"No ladder with id {ladder_id!r}.")
+        return real
+
+    return factory
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_resume_after_a_cut_at_every_byte(resume_input: Path, tmp_path: Path, remembered, fmt: str) -> None:
+    """Whatever an interruption left (any prefix of the output: mid-line, between the rows of one
+    document, inside a quoted field, inside the header), a rerun gives the uninterrupted output."""
+    full_path = tmp_path / f"full.{fmt}"
+    first = run_batch(resume_input, full_path, LADDER, matcher_for=remembered)
+    full = full_path.read_bytes()
+    documents = len(RESUME_IDS) + 1
+    assert first.written == documents and first.errors == 1
+    out = tmp_path / f"out.{fmt}"
+    # A JSONL document is one long line, so what matters is where a cut falls against the line
+    # breaks: every byte near one, and a sample of the bytes between.
+    step = 1 if fmt == "csv" else 101
+    breaks = [i for i, b in enumerate(full) if b == ord("\n")]
+    cuts = sorted({*range(0, len(full) + 1, step), *(b + d for b in breaks for d in (-2, -1, 0, 1, 2))} & {
+        *range(len(full) + 1)})
+    for cut in cuts:
+        out.write_bytes(full[:cut])
+        summary = run_batch(resume_input, out, LADDER, matcher_for=remembered)
+        assert out.read_bytes() == full, f"cut at byte {cut}"
+        assert summary.written + summary.skipped == documents and summary.duplicates == 0, cut
+
+
+def test_ids_are_written_so_they_resume(resume_input: Path, tmp_path: Path, remembered) -> None:
+    out = tmp_path / "out.csv"
+    run_batch(resume_input, out, LADDER, matcher_for=remembered)
+    cells = list(dict.fromkeys(r["document"] for r in _csv_rows(out)))
+    assert cells == ["'=SUM(A1)", "'+1", "'-x", "no-ladder", "'@me", "''quoted", "plain", "7", "tab here", "e[31mvil"]
+    again = run_batch(resume_input, out, LADDER, matcher_for=remembered)
+    assert again.written == 0 and again.skipped == len(cells)
+    jsonl = tmp_path / "out.jsonl"
+    run_batch(resume_input, jsonl, LADDER, matcher_for=remembered)
+    assert [r["id"] for r in _records(jsonl)][:6] == ["=SUM(A1)", "+1", "-x", "no-ladder", "@me", "'quoted"]
+    assert run_batch(resume_input, jsonl, LADDER, matcher_for=remembered).written == 0
+
+
+def test_every_row_of_a_document_says_how_many_rows_it_has(resume_input: Path, tmp_path: Path, remembered):
+    out = tmp_path / "out.csv"
+    run_batch(resume_input, out, LADDER, matcher_for=remembered)
+    rows = _csv_rows(out)
+    for doc in dict.fromkeys(r["document"] for r in rows):
+        mine = [r for r in rows if r["document"] == doc]
+        assert {r["rows"] for r in mine} == {str(len(mine))}

@@ -79,7 +79,7 @@ def test_match_ladder_by_path(capsys, brag_file):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["match", "nope.md", "-l", "lead-software-engineer"], "nope.md: cannot read it"),
+        (["match", "nope.md", "-l", "lead-software-engineer"], "nope.md: cannot be read"),
         (["match", "{brag}", "-l", "no-such-ladder"], "no-such-ladder"),
         (["match", "{tmp}", "-l", "lead-software-engineer"], "is a folder"),
         (["match", "{binary}", "-l", "lead-software-engineer"], "binary"),

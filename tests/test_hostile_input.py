@@ -8,6 +8,7 @@ refused before the model loads, as a real subprocess too.
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import json
 import logging
@@ -15,6 +16,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -294,3 +296,267 @@ def test_duplicate_statements_are_kept_with_a_warning_naming_the_file(tmp_path, 
     err = proc.stderr.decode()
     assert proc.returncode == 0 and "good-engineer" in proc.stdout.decode()
     assert f"WARNING: {path}: statement 'I ship things.' appears more than once" in err
+
+
+# -- what one input can do (issue 15) -------------------------------------------------------------
+#
+# Each case runs through every route that reads the input: the library, the CLI (a real process
+# where the input is refused before any model loads) and a batch (a JSONL row names the ladder).
+
+PASSWD_LINE = "root:x:0:0:root:/root:/bin/bash"
+
+
+def _cli_process(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHER_") or k == "MATCHER_MODEL_CACHE"}
+    return subprocess.run([sys.executable, "-m", "matcher", *args], capture_output=True, cwd=ROOT, env=env,
+                          timeout=timeout)
+
+
+def _secret_file(folder: Path) -> Path:
+    """A file that is not a ladder and is not ours to show (a stand-in for /etc/passwd)."""
+    path = folder / "passwd"
+    path.write_text(PASSWD_LINE + "\nbin:x:1:1:bin:/bin:/sbin/nologin\n")
+    return path
+
+
+def _fifo(folder: Path) -> Path:
+    path = folder / "ladder.md"
+    os.mkfifo(path)
+    return path
+
+
+def _huge(folder: Path) -> Path:
+    path = folder / "huge.md"
+    with path.open("wb") as fh:
+        fh.write(GOOD.encode())
+        fh.truncate(60 * MB)  # sparse: no disk used, but a 60 MB file to whoever reads it
+    return path
+
+
+# name -> (make the ladder path, a fragment the error must hold)
+BAD_LADDER_PATHS = {
+    "60 MB": (_huge, "ladder files over 5 MB are refused"),
+    "/dev/zero": (lambda folder: Path("/dev/zero"), "not a regular file"),
+    "a FIFO nobody writes to": (_fifo, "not a regular file"),
+    "/etc/passwd": (_secret_file, "no title, so not a ladder"),
+}
+
+
+def _batch_error(ladder: str, tmp_path: Path, matchers) -> tuple[str, list[dict]]:
+    """The error row a batch writes for a document whose JSONL row names `ladder`, and all records."""
+    from matcher.batch import run_batch
+    from matcher.ladder import load_ladder as real_load
+
+    def factory(ladder_id: str):
+        loaded = real_load(ladder_id)  # the real reading and parsing of the row's ladder
+        assert loaded.id == LADDER
+        return matchers(LADDER)
+
+    source = tmp_path / "in.jsonl"
+    rows = [{"id": "before", "text": DOC}, {"id": "bad", "text": DOC, "ladder": ladder}, {"id": "after", "text": DOC}]
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out.jsonl"
+    summary = run_batch(source, out, LADDER, matcher_for=factory)
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert summary.written == 3 and summary.errors == 1
+    return next(r["error"] for r in records if r["id"] == "bad"), records
+
+
+@pytest.mark.parametrize("route", ["library", "cli-process", "batch"])
+@pytest.mark.parametrize("case", list(BAD_LADDER_PATHS))
+def test_a_ladder_that_is_no_file_or_not_ours_fails_fast_and_shows_nothing(case, route, tmp_path, matchers):
+    make, fragment = BAD_LADDER_PATHS[case]
+    path = make(tmp_path)
+    started = time.monotonic()
+    if route == "library":
+        with pytest.raises(MatcherError) as info:
+            load_ladder(path)
+        message = str(info.value)
+    elif route == "cli-process":
+        doc = tmp_path / "brag.md"
+        doc.write_text(DOC)
+        proc = _cli_process("match", str(doc), "--ladder", str(path))
+        assert proc.returncode == 1 and proc.stdout == b""
+        message = proc.stderr.decode()
+        assert message.startswith("Error: ") and "Traceback" not in message
+    else:
+        message, records = _batch_error(str(path), tmp_path, matchers)
+        assert [r["id"] for r in records] == ["before", "bad", "after"]  # the batch goes on
+        assert all("error" not in r for r in records if r["id"] != "bad")
+    assert time.monotonic() - started < 60  # /dev/zero once grew to 10 GB; a FIFO used to hang
+    assert str(path) in message and fragment in message, message
+    assert "root:x" not in message and "/bin/bash" not in message
+
+
+@pytest.mark.parametrize("route", ["library", "cli-process"])
+def test_a_document_from_a_device_is_read_within_the_byte_limit(route, monkeypatch):
+    monkeypatch.setenv("MATCHER_MAX_BYTES", "100000")
+    if route == "library":
+        from matcher.cli.common import read_document, settings_from
+
+        with pytest.raises(MatcherError, match="over the 100,000-byte limit"):
+            read_document("/dev/zero", settings_from(argparse.Namespace()))
+        return
+    env_args = ("match", "/dev/zero", "--ladder", LADDER)
+    proc = subprocess.run([sys.executable, "-m", "matcher", *env_args], capture_output=True, cwd=ROOT,
+                          env={**os.environ, "MATCHER_MAX_BYTES": "100000"}, timeout=120)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1 and "/dev/zero" in err and "100,000-byte limit" in err and "Traceback" not in err
+
+
+def test_a_ladder_folder_never_leaves_itself(tmp_path, caplog):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "other.md").write_text(GOOD.replace("Good Engineer", "Other Engineer"))
+    _secret_file(outside)
+    folder = tmp_path / "ladders"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "good.md").write_text(GOOD)
+    (folder / "linked.md").symlink_to(outside / "other.md")
+    (folder / "passwd.md").symlink_to(outside / "passwd")
+    (folder / "elsewhere").symlink_to(outside, target_is_directory=True)
+    (folder / "sub" / "inside.md").symlink_to(folder / "good.md")  # a link that stays inside is read
+    with caplog.at_level(logging.WARNING, logger="matcher.ladder"):
+        ladders = load_ladders(folder)
+    assert sorted(str(lad.path.relative_to(folder)) for lad in ladders) == ["good.md", "sub/inside.md"]
+    warnings = "\n".join(r.getMessage() for r in caplog.records)
+    for name in ("linked.md", "passwd.md", "elsewhere"):
+        assert f"{folder / name}: skipped, a symlink to" in warnings
+    assert "root:x" not in warnings
+    proc = _cli_process("ladders", str(folder))
+    assert proc.returncode == 0 and "other-engineer" not in proc.stdout.decode()
+
+
+# -- pillars: keyed by position, never by a name that may be empty or repeated ------------------
+
+def _pillar_ladder(matchers) -> str:
+    """Four pillars, two of them emoji-only and two with one name, each with a shipped statement."""
+    shipped = matchers(LADDER).ladder
+    texts = [shipped.statement(sid).text for sid in ("teaching-and-mentoring-1", "customer-success-3",
+                                                      "culture-and-leadership-3", "teaching-and-mentoring-4")]
+    headings = ["## 🦉", "## :owl:", "## Same", "## Same"]
+    body = "".join(f"{h}\n\n- {t}\n\n" for h, t in zip(headings, texts, strict=True))
+    return f"# L4: Pillar Test\n\n{body}"
+
+
+PILLAR_DOC = (
+    "- Wrote the team's code review guide and added a CI check for migrations; review turnaround dropped\n"
+    "- Cut the reporting dashboard's scope to hit the cycle deadline, keeping the test suite intact\n"
+    "- Took over the orphaned billing exporter after its author left and fixed the duplicate-invoice bug\n"
+    "- Paired with a new joiner every morning for three weeks until she shipped on her own\n"
+)
+
+
+@pytest.fixture(scope="module")
+def pillar_matcher(tmp_path_factory, matchers):
+    from matcher.core import Matcher
+
+    path = tmp_path_factory.mktemp("pillars") / "pillars.md"
+    path.write_text(_pillar_ladder(matchers))
+    return Matcher(load_ladder(path))
+
+
+@pytest.mark.parametrize("route", ["library", "cli"])
+def test_pillars_with_one_name_or_no_name_keep_their_own_counts(route, pillar_matcher, tmp_path, capsys,
+                                                                monkeypatch):
+    if route == "library":
+        data = pillar_matcher.match(PILLAR_DOC).to_dict()
+    else:
+        import matcher.core
+
+        monkeypatch.setattr(matcher.core, "Matcher", lambda ladder, **kw: pillar_matcher)
+        doc = tmp_path / "brag.md"
+        doc.write_text(PILLAR_DOC)
+        assert main(["match", str(doc), "--ladder", str(pillar_matcher.ladder.path), "--format", "json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+    assert [p["name"] for p in data["pillars"]] == ["Owl", "Owl (2)", "Same", "Same (2)"]
+    assert [p["total"] for p in data["pillars"]] == [1, 1, 1, 1]
+    covered = {s["id"] for s in data["statements"] if s["strength"] != "none"}
+    assert covered, "the document should evidence some of these statements"
+    ladder = pillar_matcher.ladder
+    assert [p["covered"] for p in data["pillars"]] == [
+        sum(s.id in covered for s in p.statements) for p in ladder.pillars
+    ]
+    assert {s["pillar"] for s in data["statements"]} == {"Owl", "Owl (2)", "Same", "Same (2)"}
+
+
+# -- control codes never reach a terminal ----------------------------------------------------
+
+ESCAPES = "\x1b[2J\x1b]0;pwned\x07\u009b31m\r\x7f"
+
+
+def _has_controls(text: str) -> bool:
+    return any((ord(c) < 32 and c not in "\n\t") or 0x7f <= ord(c) <= 0x9f for c in text)
+
+
+def test_batch_ids_in_warnings_carry_no_control_codes(tmp_path):
+    """A document id is user text: in the warning of its error row it must not drive the terminal."""
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": f"evil{ESCAPES}id", "text": DOC}) + "\n")
+    out = tmp_path / "out.csv"
+    proc = _cli_process("batch", str(source), "--out", str(out))  # no ladder: an error row, no model
+    err = proc.stderr.decode()
+    assert proc.returncode == 0 and "evil[2J]0;pwned31mid" in err, err
+    assert not _has_controls(err)
+    assert not _has_controls(out.read_text())
+
+
+def _llm_report(matchers):
+    """A real report with what an LLM adds (judge reason, explanation, coaching, a warning), each
+    holding terminal escapes as a hostile or broken model might answer."""
+    from dataclasses import replace
+
+    report = matchers(LADDER).match(PILLAR_DOC)
+    assert report.uncovered and len(report.uncovered) < len(report.statements)
+    units = tuple(replace(u, extra={"judge": {"source": "llm", "evidences": list(u.evidences),
+                                              "reason": f"judged{ESCAPES}"},
+                                    "evidence_source": "llm+embedding"}) for u in report.units)
+    statements = []
+    for s in report.statements:
+        key = "coaching" if s.strength == "none" else "explanation"
+        statements.append(replace(s, extra={key: {"source": "llm", "text": f"{key} says{ESCAPES}\nmore"}}))
+    meta = {**report.meta, "llm": {"endpoint": "http://127.0.0.1:1/v1"}, "warnings": [f"warned{ESCAPES}"]}
+    return replace(report, units=units, statements=tuple(statements), meta=meta)
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "csv", "json"])
+def test_llm_text_reaches_every_export_without_control_codes(fmt, matchers):
+    report = _llm_report(matchers)
+    out = {"text": report.to_text, "md": report.to_markdown, "csv": report.to_csv, "json": report.to_json}[fmt]()
+    assert not _has_controls(out), fmt
+    assert "coaching says" in out and "explanation says" in out  # every export carries both
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert {"evidence_source", "judge_reason", "explanation", "coaching"} <= set(rows[0])
+        coached = [r for r in rows if r["coaching"]]
+        assert {r["statement_id"] for r in coached} == set(report.uncovered)
+        assert all(r["coaching"].startswith("coaching says[2J]0;pwned31m") for r in coached)
+    if fmt == "json":
+        data = json.loads(out)  # escaped, not lost: the values are the model's own
+        assert data["units"][0]["judge"]["reason"] == f"judged{ESCAPES}"
+
+
+# -- bad outputs: a clear error or a working run, never a traceback ---------------------------
+
+def test_batch_into_a_folder_named_like_a_file_is_a_clear_error(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": DOC}) + "\n")
+    (tmp_path / "a-folder.csv").mkdir()
+    proc = _cli_process("batch", str(source), "--ladder", LADDER, "--out", str(tmp_path / "a-folder.csv"))
+    err = proc.stderr.decode()
+    assert proc.returncode == 1 and err.startswith("Error: ") and "Traceback" not in err
+    assert "a-folder.csv: is a folder" in err
+
+
+def test_batch_into_a_pipe_works(tmp_path):
+    """`--out /dev/stdout | cat`: a stream cannot be resumed or seeked, so it is written straight."""
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": i, "text": DOC}) + "\n" for i in ("a", "=b")))
+    proc = subprocess.run(f"{sys.executable} -m matcher batch {source} --ladder {LADDER} --out /dev/stdout "
+                          "--format csv --progress never | cat", shell=True, capture_output=True, cwd=ROOT,
+                          timeout=600)
+    err = proc.stderr.decode()
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    rows = list(csv.DictReader(io.StringIO(proc.stdout.decode())))
+    assert list(dict.fromkeys(r["document"] for r in rows)) == ["a", "'=b"]
+    assert "2 documents written to /dev/stdout" in err

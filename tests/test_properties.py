@@ -210,7 +210,13 @@ def test_well_formed_ladder_round_trips(pillars: list[tuple[str, list[str], bool
         lines += ["", "<details><summary>Examples</summary>", "", "- I did a thing.", "", "</details>", ""]
     ladder = parse_ladder(nl.join(lines), source="gen.md")
     assert ladder.level == "L3" and ladder.title == "Random Engineer"
-    assert [p.name for p in ladder.pillars] == [name for name, _, _ in pillars]
+    # Pillars are told apart by name in reports, so a repeated name gets " (2)", " (3)", ...
+    seen: dict[str, int] = {}
+    expected = []
+    for name, _, _ in pillars:
+        seen[name.casefold()] = seen.get(name.casefold(), 0) + 1
+        expected.append(name if seen[name.casefold()] == 1 else f"{name} ({seen[name.casefold()]})")
+    assert [p.name for p in ladder.pillars] == expected
     assert [p.emoji for p in ladder.pillars] == ["🦉" if e else "" for _, _, e in pillars]
     assert [[s.text for s in p.statements] for p in ladder.pillars] == [st_ for _, st_, _ in pillars]
     assert all(len(p.examples) == 1 for p in ladder.pillars)

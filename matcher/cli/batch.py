@@ -12,10 +12,10 @@ from .common import add_model_args, settings_from
 def cmd_batch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from ..batch import count_documents, output_format, run_batch
+    from ..batch import check_output, count_documents, run_batch
 
     settings = settings_from(args)
-    output_format(Path(args.out), args.format)  # a bad --out fails before the model loads
+    check_output(Path(args.out), args.format)  # a bad --out fails before the model loads
     total = count_documents(args.source)
     disable = None if args.progress == "auto" else args.progress == "never"
     with tqdm(total=total, unit="doc", file=sys.stderr, disable=disable, dynamic_ncols=True) as bar:

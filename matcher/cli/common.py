@@ -10,6 +10,8 @@ from ..config import Settings
 from ..errors import DocumentError
 from ..readers import read_document as read_file
 
+_ADVICE = "split the document, or raise MATCHER_MAX_BYTES."
+
 __all__ = ["EVAL_COLUMNS", "add_model_args", "read_document", "settings_from", "write_output"]
 
 # (column heading, Metrics field) for the eval tables.

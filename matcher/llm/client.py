@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import LLMError
+from ..text import strip_code_fence
 from .config import ENV_API_KEY, ENV_BASE_URL, ENV_MAX_RESPONSE, ENV_MODEL, LLMConfig
 from .transport import RedirectRefused, ResponseRefused, ResponseTooLarge, deadline, guarded_http_client, origin
 
@@ -110,10 +110,7 @@ def parse_json_object(content: str | None) -> dict[str, Any]:
     """The JSON object in a model's answer; tolerates a ```json fence or chatter around it."""
     if not content or not content.strip():
         raise LLMBadResponse("the model answered with an empty message")
-    text = content.strip()
-    fence = re.match(r"^```(?:json)?\s*(.*?)\s*```$", text, re.S)
-    if fence:
-        text = fence.group(1)
+    text = strip_code_fence(content.strip())
     # strict=False: grammar-constrained servers let raw newlines and tabs into strings.
     try:
         data = json.loads(text, strict=False)

@@ -24,7 +24,8 @@ import streamlit as st
 
 from ..config import Settings
 from ..errors import DocumentTooLarge, ExemplarError, LadderError
-from ..ladder import MAX_LADDER_BYTES, corpus_dir, load_ladders, parse_ladder
+from ..isolate import ISOLATE_CHARS, parse_ladder_isolated, split_isolated
+from ..ladder import MAX_LADDER_BYTES, corpus_dir, load_ladders
 from ..models import Ladder
 from ..text import decode_bytes
 
@@ -90,7 +91,7 @@ def read_ladder_upload(upload: UploadedFile) -> Ladder:
         text = decode_bytes(upload.getvalue(), upload.name)
     except Exception as exc:  # DocumentError, but a ladder problem from the user's point of view
         raise LadderError(str(exc)) from exc
-    return parse_ladder(text, source=upload.name)
+    return parse_ladder_isolated(text, upload.name)  # a big upload is parsed off this interpreter
 
 
 def ladder_key(ladder: Ladder) -> str:
@@ -154,6 +155,8 @@ def get_matcher(ladder: Ladder, settings: Settings | None = None) -> Matcher:
 
 @st.cache_data(show_spinner=False, max_entries=128, scope="session")
 def _analyse(text: str, key: str, _matcher: Matcher) -> Report:
+    if len(text) > ISOLATE_CHARS:  # a big document is split off the interpreter the sessions share
+        return _matcher.match_units(split_isolated(text, _matcher.settings))
     return _matcher.match(text)
 
 
