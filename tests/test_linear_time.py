@@ -41,7 +41,7 @@ MIN_WORK = 0.01  # seconds
 QUADRATIC = 3.5
 
 
-def _work(fn: Callable[[str], object], text: str, repeats: int = 3) -> float:
+def _work(fn: Callable[[str], object], text: str, repeats: int = 5) -> float:
     """The least time of `repeats` runs (a run over a second is not repeated: noise is small there)."""
     best = float("inf")
     for _ in range(repeats):
@@ -60,7 +60,7 @@ def assert_linear(fn: Callable[[str], object], make: Callable[[int], str], n: in
     n first grows (up to 16x) until one run takes MIN_WORK, so timer noise stays small beside what
     is measured. When the first doubling grows too much, a second one is timed, because a string
     that outgrows a CPU cache can cost a one-off step at one of them; quadratic work grows 4x at
-    both. Growth clearly quadratic (over 3.5x) fails at once rather than timing ever larger inputs.
+    both. Growth clearly quadratic (over 3.5x) twice in a row fails rather than timing ever larger inputs.
     """
     ratios = []
     gc.disable()
