@@ -8,6 +8,7 @@ A file that cannot be read raises DocumentError saying what the file is and what
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -58,6 +59,10 @@ def read_document(source: str | os.PathLike[str] | bytes, name: str | None = Non
     if path.is_dir():
         raise DocumentError(f"{label}: is a folder; give a brag document file.")
     limit = file_limit(max_bytes)
+    with contextlib.suppress(OSError):  # read_limited says why a file cannot be read
+        size = path.stat().st_size
+        if size > limit:
+            raise DocumentTooLarge(_too_large(label, size, limit, max_bytes))
     # At most limit + 1 bytes whatever the file claims (`/dev/zero` claims 0); `regular_only`
     # refuses devices and FIFOs (a batch folder), while `match <(pbpaste)` may read a pipe.
     data = read_limited(path, Budget(limit, "split the document, or raise MATCHER_MAX_BYTES.",
