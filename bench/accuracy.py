@@ -44,8 +44,14 @@ def accuracy(backends: tuple[str, ...] = ("torch", "auto")) -> dict[str, dict[st
             return m
 
         m = evaluate(docs, {"matcher": matcher_method(factory)})["matcher"]
-        out[used[0] if used else backend] = {"unit_f1": m.unit_f1, "unit_p": m.unit_p, "unit_r": m.unit_r,
-                                             "doc_f1": m.doc_f1, "r_at_1": m.r_at_1, "noise_fpr": m.noise_fpr}
+        out[used[0] if used else backend] = {
+            "unit_f1": m.unit_f1,
+            "unit_p": m.unit_p,
+            "unit_r": m.unit_r,
+            "doc_f1": m.doc_f1,
+            "r_at_1": m.r_at_1,
+            "noise_fpr": m.noise_fpr,
+        }
     return out
 
 
@@ -94,6 +100,12 @@ def resolution(seeds: int) -> dict[str, float]:
             cosines.append(_mean_cosine(emb, torch_embedder, lines))  # on the same lines as `cosine`
             run = matcher_method(lambda ladder, emb=emb: Matcher.from_ladder(ladder, embedder=emb, settings=s))
             f1s.append(evaluate(docs, {"perturbed": run})["perturbed"].unit_f1)
-    return {"onnx_torch_cosine": cosine, "perturbed_cosine": statistics.mean(cosines), "seeds": seeds,
-            "f1_mean": statistics.mean(f1s), "f1_sd": statistics.stdev(f1s) if seeds > 1 else 0.0,
-            "f1_min": min(f1s), "f1_max": max(f1s)}
+    return {
+        "onnx_torch_cosine": cosine,
+        "perturbed_cosine": statistics.mean(cosines),
+        "seeds": seeds,
+        "f1_mean": statistics.mean(f1s),
+        "f1_sd": statistics.stdev(f1s) if seeds > 1 else 0.0,
+        "f1_min": min(f1s),
+        "f1_max": max(f1s),
+    }

@@ -43,8 +43,9 @@ def cold_start(runs: int = 1) -> dict[str, float]:
     best: dict | None = None
     for _ in range(runs):
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", _COLD % LADDER], cwd=ROOT, capture_output=True, text=True,
-                              timeout=600, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", _COLD % LADDER], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+        )
         wall = time.perf_counter() - start
         if done.returncode != 0:
             raise RuntimeError(f"cold-start process failed: {done.stderr[-2000:]}")

@@ -164,9 +164,7 @@ def workload(n: int) -> tuple[list[str], list[str]]:
     pool = [t for t in dict.fromkeys(lines) if 8 <= _words(t) <= 60 and t not in references]
     random.Random(1).shuffle(pool)
     sentences = pool[: n // 2]  # half real lines, half generated, so lengths span the range
-    sentences += [t for t in generated(2 * n, seed=7) if t not in set(sentences)][
-        : n - len(sentences)
-    ]
+    sentences += [t for t in generated(2 * n, seed=7) if t not in set(sentences)][: n - len(sentences)]
     return sentences, references
 
 
@@ -210,10 +208,7 @@ def parity(onnx: Embedder, torch_emb: Embedder, texts: list[str], refs: list[str
 
 def report(runs: dict[str, dict[str, list[float]]], par: dict, n_refs: int) -> None:
     base = {kind: max(runs["torch"][kind]) for kind in ("wall", "cpu")}
-    print(
-        f"\n{'backend':<10} {'best sent/s':>12} {'median':>8} {'ratio':>6}"
-        f" {'per CPU-s':>10} {'ratio':>6}"
-    )
+    print(f"\n{'backend':<10} {'best sent/s':>12} {'median':>8} {'ratio':>6} {'per CPU-s':>10} {'ratio':>6}")
     for name, r in runs.items():
         wall, cpu = max(r["wall"]), max(r["cpu"])
         print(
@@ -232,15 +227,11 @@ def report(runs: dict[str, dict[str, list[float]]], par: dict, n_refs: int) -> N
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000, help="number of distinct sentences")
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds per backend")
     parser.add_argument("--model", default=DEFAULT_MODEL)
-    parser.add_argument(
-        "--threads", type=int, default=os.cpu_count() or 1, help="threads for both backends"
-    )
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="threads for both backends")
     parser.add_argument(
         "--cache",
         type=Path,

@@ -74,18 +74,33 @@ def scale(n: int, fmt: str = "jsonl") -> dict[str, float]:
         units = sum(len(json.loads(line)["units"]) for line in out.open(encoding="utf-8")) if fmt == "jsonl" else 0
         output_mb = out.stat().st_size / 2**20
     emb = matcher.embedder
-    return {"docs": summary.written, "errors": summary.errors, "seconds": took, "docs_per_s": summary.written / took,
-            "units_per_s": units / took, **samples, "rss_end_mb": current, "peak_rss_mb": peak,
-            "output_mb": output_mb, "cache_hit_rate": getattr(emb, "hits", 0) /
-            max(getattr(emb, "hits", 0) + getattr(emb, "misses", 0), 1), "backend": emb.backend}
+    return {
+        "docs": summary.written,
+        "errors": summary.errors,
+        "seconds": took,
+        "docs_per_s": summary.written / took,
+        "units_per_s": units / took,
+        **samples,
+        "rss_end_mb": current,
+        "peak_rss_mb": peak,
+        "output_mb": output_mb,
+        "cache_hit_rate": getattr(emb, "hits", 0) / max(getattr(emb, "hits", 0) + getattr(emb, "misses", 0), 1),
+        "backend": emb.backend,
+    }
 
 
 def run_subprocess(n: int) -> dict[str, float]:
     """`scale(n)` in a fresh interpreter, so its memory is the batch's alone."""
     import subprocess
 
-    done = subprocess.run([sys.executable, "-m", "bench.scale", "--n", str(n), "--json"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=7200, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.scale", "--n", str(n), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=7200,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"bench.scale failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

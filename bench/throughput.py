@@ -34,8 +34,9 @@ def encoders(n: int, rounds: int) -> dict[str, float]:
 
 
 def documents(texts: list[str]) -> list[str]:
-    return ["\n".join(f"- {t}" for t in texts[i : i + UNITS_PER_DOC]) + "\n"
-            for i in range(0, len(texts), UNITS_PER_DOC)]
+    return [
+        "\n".join(f"- {t}" for t in texts[i : i + UNITS_PER_DOC]) + "\n" for i in range(0, len(texts), UNITS_PER_DOC)
+    ]
 
 
 def pipeline(n: int, rounds: int) -> dict[str, float]:
@@ -57,5 +58,10 @@ def pipeline(n: int, rounds: int) -> dict[str, float]:
         start = time.perf_counter()
         deque(matcher.match_many(docs), maxlen=0)
         best["match_many"] = max(best["match_many"], len(units) / (time.perf_counter() - start))
-    return {**best, "ratio": best["match_many"] / best["raw"], "units": len(units), "docs": len(docs),
-            "backend": matcher.embedder.backend}
+    return {
+        **best,
+        "ratio": best["match_many"] / best["raw"],
+        "units": len(units),
+        "docs": len(docs),
+        "backend": matcher.embedder.backend,
+    }

@@ -48,14 +48,33 @@ from .text import printable
 if TYPE_CHECKING:
     from .core import Matcher
 
-__all__ = ["CSV_FIELDS", "TEXT_SUFFIXES", "BatchSummary", "check_output", "count_documents", "doc_id_of",
-           "iter_documents", "run_batch"]
+__all__ = [
+    "CSV_FIELDS",
+    "TEXT_SUFFIXES",
+    "BatchSummary",
+    "check_output",
+    "count_documents",
+    "doc_id_of",
+    "iter_documents",
+    "run_batch",
+]
 
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = DOCUMENT_SUFFIXES  # .md, .markdown, .txt, .docx, .pdf, .html, .htm
-CSV_FIELDS = ("document", "unit_id", "line", "section", "unit", "statement_id", "pillar", "statement", "score",
-              "error", "rows")
+CSV_FIELDS = (
+    "document",
+    "unit_id",
+    "line",
+    "section",
+    "unit",
+    "statement_id",
+    "pillar",
+    "statement",
+    "score",
+    "error",
+    "rows",
+)
 FORMATS = ("csv", "jsonl")
 _CHUNK = 1 << 20
 
@@ -86,8 +105,13 @@ class BatchSummary:
 
 
 def _folder_files(folder: Path) -> list[Path]:
-    files = [p for p in folder.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES and p.is_file()
-             and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+    files = [
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() in TEXT_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    ]
     return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
 
 
@@ -295,8 +319,9 @@ def _csv_done(fh: io.BufferedRandom, out: Path) -> tuple[set[str], int]:
         if tuple(header) != CSV_FIELDS or not header_whole:
             if header_end == size and ",".join(CSV_FIELDS).startswith(",".join(header)):
                 return set(), 0  # a header cut short by an interruption: start again
-            raise DocumentError(f"{out}: exists with other columns; it is not a batch output file. "
-                                "Give a new --out file.")
+            raise DocumentError(
+                f"{out}: exists with other columns; it is not a batch output file. Give a new --out file."
+            )
         done: list[str] = []
         group: list[list[str]] = []
         last_start = keep = header_end
@@ -337,8 +362,9 @@ def _resume(out: Path, fmt: str) -> tuple[set[str], bool]:
             done, keep = (_csv_done if fmt == "csv" else _jsonl_done)(fh, out)
             size = fh.seek(0, os.SEEK_END)
             if keep < size:
-                log.warning("%s: cutting off %d bytes left by an interrupted run; redoing that document",
-                            out, size - keep)
+                log.warning(
+                    "%s: cutting off %d bytes left by an interrupted run; redoing that document", out, size - keep
+                )
                 fh.truncate(keep)
     except OSError as exc:
         raise DocumentError(f"{out}: cannot resume it ({exc.strerror or exc}).") from exc
@@ -368,7 +394,7 @@ class _Writer:
         start = None if self.stream else os.lseek(self._fd, 0, os.SEEK_END)
         try:
             while data:
-                data = data[os.write(self._fd, data):]
+                data = data[os.write(self._fd, data) :]
         except OSError as exc:
             if start is not None:
                 with contextlib.suppress(OSError):
@@ -417,8 +443,9 @@ def _default_factory(settings: Settings) -> Callable[[str], Matcher]:
 
 
 class _Run:
-    def __init__(self, writer: _Writer, factory: Callable[[str], Matcher],
-                 progress: Callable[[int], object] | None) -> None:
+    def __init__(
+        self, writer: _Writer, factory: Callable[[str], Matcher], progress: Callable[[int], object] | None
+    ) -> None:
         self.writer = writer
         self.factory = factory
         self.progress = progress
@@ -475,8 +502,9 @@ class _Run:
             self._error(doc, doc.error)
 
 
-def _fresh(docs: Iterable[BatchDoc], done: set[str], counts: dict[str, int],
-           progress: Callable[[int], object] | None) -> Iterator[BatchDoc]:
+def _fresh(
+    docs: Iterable[BatchDoc], done: set[str], counts: dict[str, int], progress: Callable[[int], object] | None
+) -> Iterator[BatchDoc]:
     """The documents not yet in the output, each id once."""
     seen: set[str] = set()
     for doc in docs:

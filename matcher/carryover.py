@@ -60,8 +60,7 @@ def carry_over(
         by_statement[s.id] = ex.by_statement[twin.id]
         sources[s.id] = donor
         noise.update(dict.fromkeys(ex.noise))
-    log.info("%s: carried exemplars over for %d of %d statements", ladder.id, len(by_statement),
-             len(ladder.statements))
+    log.info("%s: carried exemplars over for %d of %d statements", ladder.id, len(by_statement), len(ladder.statements))
     return CarryOver(ExemplarSet(by_statement, tuple(noise), source="carried over"), sources)
 
 

@@ -91,13 +91,15 @@ def _training_set(index: EvidenceIndex, ids: list[str], stmt_vecs: np.ndarray) -
 
 
 def _path(cache_dir: Path, index_key: str) -> Path:
-    tag = hashlib.sha256(f"check{CHECK_FORMAT}|{index_key}|C={CHECK_C}|{NOISE_NEIGHBOURS}|{EXEMPLAR_NEIGHBOURS}"
-                         .encode()).hexdigest()[:24]
+    tag = hashlib.sha256(
+        f"check{CHECK_FORMAT}|{index_key}|C={CHECK_C}|{NOISE_NEIGHBOURS}|{EXEMPLAR_NEIGHBOURS}".encode()
+    ).hexdigest()[:24]
     return cache_dir / "head" / f"{tag}.check.npz"
 
 
-def fit_check(index: EvidenceIndex, ids: list[str], stmt_vecs: np.ndarray,
-              cache_dir: Path | None = None) -> PairCheck | None:
+def fit_check(
+    index: EvidenceIndex, ids: list[str], stmt_vecs: np.ndarray, cache_dir: Path | None = None
+) -> PairCheck | None:
     """The check for this index (from the cache when fitted before); None without exemplars or noise."""
     path = _path(cache_dir, index.key) if cache_dir is not None else None
     if path is not None:

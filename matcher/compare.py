@@ -87,11 +87,7 @@ def _is_same(a: Ladder, b: Ladder) -> bool:
 
 
 def _same_folder(a: Ladder, b: Ladder) -> bool:
-    return (
-        a.path is not None
-        and b.path is not None
-        and a.path.resolve().parent == b.path.resolve().parent
-    )
+    return a.path is not None and b.path is not None and a.path.resolve().parent == b.path.resolve().parent
 
 
 def next_level(ladder: Ladder, candidates: Iterable[Ladder]) -> Ladder | None:
@@ -209,9 +205,7 @@ def compare_reports(current: Report, nxt: Report) -> LevelComparison:
     evidenced = tuple(s.id for s in nxt.statements if s.covered)
     not_yet = tuple(s.id for s in nxt.statements if not s.covered)
     new = tuple(s.id for s in nxt.statements if normalize_key(s.text) not in current_keys)
-    warnings = tuple(
-        dict.fromkeys([*current.meta.get("warnings", []), *nxt.meta.get("warnings", [])])
-    )
+    warnings = tuple(dict.fromkeys([*current.meta.get("warnings", []), *nxt.meta.get("warnings", [])]))
     return LevelComparison(current, nxt, evidenced, not_yet, new, warnings)
 
 
@@ -221,9 +215,7 @@ def _require_statements(ladder: Ladder) -> None:
         raise LadderError(f"{_name(ladder)} has no statements to compare with.{why}")
 
 
-def compare_levels(
-    text: str, current: Ladder, nxt: Ladder, *, settings: Settings | None = None
-) -> LevelComparison:
+def compare_levels(text: str, current: Ladder, nxt: Ladder, *, settings: Settings | None = None) -> LevelComparison:
     """Match `text` against `current` and `nxt` and compare.
 
     Raises LadderError when either ladder has no statements, DocumentTooLarge over the limits.
@@ -295,8 +287,7 @@ def _render_markdown(c: LevelComparison) -> str:
     lines = [
         f"# Ready for {_md_escape(_name(nxt.ladder))}?",
         "",
-        f"**Current level, {_md_escape(_name(cur.ladder))}:** "
-        f"{n_cur}/{len(cur.statements)} statements evidenced.",
+        f"**Current level, {_md_escape(_name(cur.ladder))}:** {n_cur}/{len(cur.statements)} statements evidenced.",
         "",
         f"**Next level, {_md_escape(_name(nxt.ladder))}:** "
         f"{len(c.evidenced)}/{len(nxt.statements)} statements already evidenced "
@@ -355,9 +346,7 @@ def _render_text(c: LevelComparison) -> str:
             mark = " [new]" if s.id in new else ""
             out.append(f"    {s.strength:<7} {s.score:4.2f}  {_short(s.text, 90)}{mark}")
             for uid in s.evidence[:2]:
-                out.append(
-                    f"            line {nxt.unit(uid).line:>3}: {_short(nxt.unit(uid).text, 80)}"
-                )
+                out.append(f"            line {nxt.unit(uid).line:>3}: {_short(nxt.unit(uid).text, 80)}")
     out += ["", f"Not yet evidenced at {tag}:"]
     for pillar, rows in _by_pillar(nxt, c.not_yet):
         out.append(f"  {pillar}")

@@ -87,8 +87,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
-            raise MatcherError(f"Backend {self.backend!r} is not one of {', '.join(BACKENDS)} "
-                               "(MATCHER_BACKEND or --backend).")
+            raise MatcherError(
+                f"Backend {self.backend!r} is not one of {', '.join(BACKENDS)} (MATCHER_BACKEND or --backend)."
+            )
         if not self.model.strip():
             raise MatcherError("The model name is empty: unset MATCHER_MODEL or give a model name or folder.")
         for name in ("max_bytes", "max_units"):

@@ -115,17 +115,23 @@ class Matcher:
         out = []
         if self.borrowed:
             donors = ", ".join(sorted(set(self.borrowed.values())))
-            out.append(f"Ladder {self.ladder.id!r} has no evidence exemplars of its own: {len(self.borrowed)} of its "
-                       f"{n} statements borrow those of the most similar statement of {donors}. It is matched "
-                       "less accurately than a shipped ladder; treat its scores as rough, or write exemplars "
-                       "for it with `evidence-matcher expand`.")
+            out.append(
+                f"Ladder {self.ladder.id!r} has no evidence exemplars of its own: {len(self.borrowed)} of its "
+                f"{n} statements borrow those of the most similar statement of {donors}. It is matched "
+                "less accurately than a shipped ladder; treat its scores as rough, or write exemplars "
+                "for it with `evidence-matcher expand`."
+            )
         if missing and len(missing) == n:
-            out.append(f"Ladder {self.ladder.id!r} has no evidence exemplars, so it is matched on statement text "
-                       "alone and much less accurately. Treat its scores as rough; `evidence-matcher expand` can "
-                       "write exemplars for it.")
+            out.append(
+                f"Ladder {self.ladder.id!r} has no evidence exemplars, so it is matched on statement text "
+                "alone and much less accurately. Treat its scores as rough; `evidence-matcher expand` can "
+                "write exemplars for it."
+            )
         elif missing:
-            out.append(f"{len(missing)} statements of {self.ladder.id!r} have no evidence exemplars and are "
-                       "matched less accurately.")
+            out.append(
+                f"{len(missing)} statements of {self.ladder.id!r} have no evidence exemplars and are "
+                "matched less accurately."
+            )
         return out
 
     def using(self, embedder: Embedder) -> Matcher:
@@ -212,16 +218,27 @@ class Matcher:
         unit_scores: dict[int, dict[str, float]] = {}
         for u, row, chosen in zip(units, scores, decisions, strict=True):
             top = np.argsort(-row, kind="stable")[:TOP_MATCHES]
-            matches = tuple(Match(statements[i].id, statements[i].text, statements[i].pillar, float(row[i]))
-                            for i in top)
-            result = UnitResult(u.id, u.text, u.line, u.section, matches, tuple(statements[i].id for i in chosen),
-                                end_line=u.end_line, signals=tuple(sorted(u.signals)))
+            matches = tuple(
+                Match(statements[i].id, statements[i].text, statements[i].pillar, float(row[i])) for i in top
+            )
+            result = UnitResult(
+                u.id,
+                u.text,
+                u.line,
+                u.section,
+                matches,
+                tuple(statements[i].id for i in chosen),
+                end_line=u.end_line,
+                signals=tuple(sorted(u.signals)),
+            )
             unit_scores[id(result)] = {statements[i].id: float(row[i]) for i in chosen}
             unit_results.append(result)
         best = scores.max(axis=0) if len(units) else np.zeros(len(statements))
         closest = [unit_results[int(i)].id for i in scores.argmax(axis=0)] if len(units) else [""] * len(statements)
-        results = tuple(StatementResult(s.id, s.pillar, s.text, "none", float(best[j]), (), closest=closest[j])
-                        for j, s in enumerate(statements))
+        results = tuple(
+            StatementResult(s.id, s.pillar, s.text, "none", float(best[j]), (), closest=closest[j])
+            for j, s in enumerate(statements)
+        )
         pillars = tuple(PillarCoverage(p.name, 0, len(p.statements)) for p in self.ladder.pillars)
         meta = {
             "model": self.embedder.name,

@@ -199,8 +199,23 @@ def compute_metrics(docs: Sequence[EvalDoc], runs: Sequence[DocRun]) -> Metrics:
         per_doc[doc.doc] = {"covered_gold": len(gold_cov), "covered_pred": len(pred_cov), "covered_both": dtp_doc}
     p, r, f = _prf(tp, fp, fn)
     dp, dr, df = _prf(dtp, dfp, dfn)
-    return Metrics(p, r, f, _mean(r1), _mean(r3), _mean(rr), noise_fp / noise_total if noise_total else 0.0,
-                   dp, dr, df, n_units, aligned, extra, per_doc, levels)
+    return Metrics(
+        p,
+        r,
+        f,
+        _mean(r1),
+        _mean(r3),
+        _mean(rr),
+        noise_fp / noise_total if noise_total else 0.0,
+        dp,
+        dr,
+        df,
+        n_units,
+        aligned,
+        extra,
+        per_doc,
+        levels,
+    )
 
 
 def _tally_levels(levels: dict[str, list[int]], doc: EvalDoc, run: DocRun, ids: list[str], gold: set[str]) -> None:
@@ -252,10 +267,35 @@ def cosine_method(embedder) -> Method:
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-_STOP = frozenset([
-    "a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "with", "my", "our", "i", "we", "is",
-    "are", "be", "as", "at", "by", "it", "this", "that", "from",
-])
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "my",
+        "our",
+        "i",
+        "we",
+        "is",
+        "are",
+        "be",
+        "as",
+        "at",
+        "by",
+        "it",
+        "this",
+        "that",
+        "from",
+    ]
+)
 
 
 def _tokens(text: str) -> list[str]:
@@ -308,6 +348,7 @@ def _run_all(
     splitter: Callable[[str], list[Unit]] | None,
 ) -> dict[str, list[DocRun]]:
     """Each method's run on each doc (own split, or the gold units)."""
+
     def split(text: str) -> list[Unit]:
         from .brag import split_units
 
@@ -316,8 +357,7 @@ def _run_all(
     unit_texts = [list(d.gold_units) if gold_units else [u.text for u in split(d.text)] for d in docs]
     unit_texts = [[reduce_markdown(u) for u in units] for units in unit_texts]
     return {
-        name: [method(d, units) for d, units in zip(docs, unit_texts, strict=True)]
-        for name, method in methods.items()
+        name: [method(d, units) for d, units in zip(docs, unit_texts, strict=True)] for name, method in methods.items()
     }
 
 

@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 NOISE_HEADING = "No evidence"
 HEADER = "<!-- evidence-matcher exemplars v1 -->"
 MAX_BYTES = 5_000_000
-_BUDGET = Budget(MAX_BYTES, "exemplar files over 5 MB are refused.", error=ExemplarError, too_large=ExemplarError,
-                 regular_only=True)
+_BUDGET = Budget(
+    MAX_BYTES, "exemplar files over 5 MB are refused.", error=ExemplarError, too_large=ExemplarError, regular_only=True
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,7 @@ def parse_exemplars(text: str, ladder: Ladder, *, source: str = "<string>") -> E
                 current.append(item)
     missing = [s.id for s in ladder.statements if not by_statement.get(s.id)]
     if missing and by_statement:
-        log.warning("%s: no exemplars for %d statements of %s: %s", source, len(missing), ladder.id,
-                    ", ".join(missing))
+        log.warning("%s: no exemplars for %d statements of %s: %s", source, len(missing), ladder.id, ", ".join(missing))
     return ExemplarSet({k: tuple(v) for k, v in by_statement.items() if v}, tuple(noise), source)
 
 

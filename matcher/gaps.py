@@ -23,11 +23,22 @@ __all__ = ["GAP_CSV_FIELDS", "Gap", "find_gaps", "gaps_csv", "gaps_markdown"]
 # A line scoring below this for a statement is no hint of it at all (half the decision line).
 NEAR_MISS = DECIDE / 2
 EXAMPLES_SHOWN = 3
-GAP_CSV_FIELDS = ("pillar", "statement", "examples", "closest_line", "closest_text", "closest_score",
-                  "why_not", "what_would_show_it", "coaching_llm")
+GAP_CSV_FIELDS = (
+    "pillar",
+    "statement",
+    "examples",
+    "closest_line",
+    "closest_text",
+    "closest_score",
+    "why_not",
+    "what_would_show_it",
+    "coaching_llm",
+)
 _WORD = re.compile(r"[a-z]{3,}")
-_STOP_WORDS = ("the and for with that this our their from into have has are was were you your its they "
-               "them who how what when where which will would can not but all any also more most")
+_STOP_WORDS = (
+    "the and for with that this our their from into have has are was were you your its they "
+    "them who how what when where which will would can not but all any also more most"
+)
 _STOP = frozenset(_STOP_WORDS.split())
 
 
@@ -82,15 +93,21 @@ def _why_not(report: Report, u: UnitResult, score: float) -> str:
     taken = [report.statement(sid) for sid in u.evidences]
     if taken:
         other = taken[0]
-        return (f"It scores {score:.2f} here, below the {DECIDE:.2f} needed, and counts for "
-                f"“{_short(reduce_markdown(other.text))}” ({_score(u, other.id):.2f}) instead.")
-    return (f"It scores {score:.2f}, below the {DECIDE:.2f} needed: it does not yet say what you did "
-            "and what came of it in the terms of this statement.")
+        return (
+            f"It scores {score:.2f} here, below the {DECIDE:.2f} needed, and counts for "
+            f"“{_short(reduce_markdown(other.text))}” ({_score(u, other.id):.2f}) instead."
+        )
+    return (
+        f"It scores {score:.2f}, below the {DECIDE:.2f} needed: it does not yet say what you did "
+        "and what came of it in the terms of this statement."
+    )
 
 
 def _prompt(statement: str) -> str:
-    return (f"Add a line about a time your own work showed this: “{statement}” Say what you did, who it "
-            "involved, and what changed because of it (a number, a date, a decision).")
+    return (
+        f"Add a line about a time your own work showed this: “{statement}” Say what you did, who it "
+        "involved, and what changed because of it (a number, a date, a decision)."
+    )
 
 
 def _short(text: str, width: int = 90) -> str:
@@ -106,18 +123,20 @@ def find_gaps(report: Report, ladder: Ladder | None = None, exemplars: ExemplarS
         text = reduce_markdown(s.text)
         near = _closest(report, s)
         coaching = s.extra.get("coaching")
-        out.append(Gap(
-            statement_id=s.id,
-            pillar=s.pillar,
-            statement=text,
-            examples=_examples(s, ladder, exemplars),
-            closest_line=near[0].line if near else None,
-            closest_text=near[0].text if near else "",
-            closest_score=round(float(near[1]), 2) if near else 0.0,
-            why_not=_why_not(report, *near) if near else "No line of the document comes near it.",
-            prompt=_prompt(text),
-            coaching=str(coaching.get("text") or "") if isinstance(coaching, dict) else "",
-        ))
+        out.append(
+            Gap(
+                statement_id=s.id,
+                pillar=s.pillar,
+                statement=text,
+                examples=_examples(s, ladder, exemplars),
+                closest_line=near[0].line if near else None,
+                closest_text=near[0].text if near else "",
+                closest_score=round(float(near[1]), 2) if near else 0.0,
+                why_not=_why_not(report, *near) if near else "No line of the document comes near it.",
+                prompt=_prompt(text),
+                coaching=str(coaching.get("text") or "") if isinstance(coaching, dict) else "",
+            )
+        )
     return out
 
 
@@ -127,9 +146,22 @@ def gaps_csv(gaps: list[Gap]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(GAP_CSV_FIELDS)
     for g in gaps:
-        writer.writerow([_csv_safe(v) for v in (
-            g.pillar, g.statement, "\n".join(g.examples), g.closest_line or "", g.closest_text,
-            f"{g.closest_score:.2f}" if g.closest_line else "", g.why_not, g.prompt, g.coaching)])
+        writer.writerow(
+            [
+                _csv_safe(v)
+                for v in (
+                    g.pillar,
+                    g.statement,
+                    "\n".join(g.examples),
+                    g.closest_line or "",
+                    g.closest_text,
+                    f"{g.closest_score:.2f}" if g.closest_line else "",
+                    g.why_not,
+                    g.prompt,
+                    g.coaching,
+                )
+            ]
+        )
     return buf.getvalue()
 
 
@@ -152,8 +184,10 @@ def gaps_markdown(gaps: list[Gap], title: str = "") -> str:
             lines += [f"## {_md(pillar)}", ""]
         lines += [f"### {_md(g.statement)}", ""]
         if g.closest_line:
-            lines.append(f"- **Closest line** (line {g.closest_line}, {g.closest_score:.2f}): "
-                         f"“{_md(g.closest_text)}”. {_md(g.why_not)}")
+            lines.append(
+                f"- **Closest line** (line {g.closest_line}, {g.closest_score:.2f}): "
+                f"“{_md(g.closest_text)}”. {_md(g.why_not)}"
+            )
         else:
             lines.append(f"- **Closest line:** {_md(g.why_not)}")
         lines.append(f"- **What would show it:** {_md(g.prompt)}")

@@ -78,15 +78,17 @@ def handover_html(report: Report, who: Handover, gaps: list[Gap] | None = None) 
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{_e(heading)} · {_e(title)}</title><style>{_CSS}</style></head><body>",
-        f"<header><h1>{_e(heading)}</h1><p class=\"meta\">{' · '.join(_e(f) for f in facts)}</p>",
+        f'<header><h1>{_e(heading)}</h1><p class="meta">{" · ".join(_e(f) for f in facts)}</p>',
         f"<p><strong>{covered} of {len(report.statements)} statements evidenced</strong> "
         f"({report.coverage:.0%}); {len(report.units)} lines read, {len(report.unmatched_units)} evidence "
         "nothing.</p></header>",
     ]
     notes = dict.fromkeys(plain_message(w) for w in report.meta.get("warnings", []))
     out += [f"<p><em>Note:</em> {_e(w)}</p>" for w in notes]
-    out += ["<h2>Coverage per pillar</h2>", "<table><thead><tr><th>Pillar</th><th>Evidenced</th>"
-            "<th>Strong</th></tr></thead><tbody>"]
+    out += [
+        "<h2>Coverage per pillar</h2>",
+        "<table><thead><tr><th>Pillar</th><th>Evidenced</th><th>Strong</th></tr></thead><tbody>",
+    ]
     for p in report.pillars:
         if not p.total:
             continue
@@ -98,30 +100,44 @@ def handover_html(report: Report, who: Handover, gaps: list[Gap] | None = None) 
         rows = [s for s in report.statements if s.pillar == p.name]
         if not rows:
             continue
-        out += [f"<h3>{_e(p.name)}</h3>", "<table><thead><tr><th>Strength</th><th>Statement</th>"
-                "<th>Evidence (line of the document)</th></tr></thead><tbody>"]
+        out += [
+            f"<h3>{_e(p.name)}</h3>",
+            "<table><thead><tr><th>Strength</th><th>Statement</th>"
+            "<th>Evidence (line of the document)</th></tr></thead><tbody>",
+        ]
         for s in rows:
             lines = [report.unit(uid) for uid in s.evidence]
             ev = "".join(f"<li>line {u.line}: {_e(u.text)}</li>" for u in lines)
-            out.append(f'<tr><td class="{s.strength}">{s.strength}</td><td>{_e(reduce_markdown(s.text))}</td>'
-                       f"<td>{'<ul>' + ev + '</ul>' if ev else '—'}</td></tr>")
+            out.append(
+                f'<tr><td class="{s.strength}">{s.strength}</td><td>{_e(reduce_markdown(s.text))}</td>'
+                f"<td>{'<ul>' + ev + '</ul>' if ev else '—'}</td></tr>"
+            )
         out.append("</tbody></table>")
     if gaps:
         out.append(f"<h2>Gaps ({len(gaps)})</h2>")
         for g in gaps:
-            out.append(f'<div class="gap"><p><strong>{_e(g.statement)}</strong> <span class="none">'
-                       f"({_e(g.pillar)})</span></p><ul>")
+            out.append(
+                f'<div class="gap"><p><strong>{_e(g.statement)}</strong> <span class="none">'
+                f"({_e(g.pillar)})</span></p><ul>"
+            )
             if g.closest_line:
-                out.append(f'<li>Closest line {g.closest_line}: <span class="quote">“{_e(g.closest_text)}”</span>. '
-                           f"{_e(g.why_not)}</li>")
+                out.append(
+                    f'<li>Closest line {g.closest_line}: <span class="quote">“{_e(g.closest_text)}”</span>. '
+                    f"{_e(g.why_not)}</li>"
+                )
             out.append(f"<li>What would show it: {_e(g.prompt)}</li>")
             if g.coaching:
                 out.append(f"<li>Evidence to collect (suggested by an LLM): {_e(g.coaching)}</li>")
             if g.examples:
-                out.append("<li>What evidence of it can look like:<ul>"
-                           + "".join(f"<li>{_e(x)}</li>" for x in g.examples) + "</ul></li>")
+                out.append(
+                    "<li>What evidence of it can look like:<ul>"
+                    + "".join(f"<li>{_e(x)}</li>" for x in g.examples)
+                    + "</ul></li>"
+                )
             out.append("</ul></div>")
     model = report.meta.get("model") or ""
-    out.append(f"<footer>Made with evidence-matcher{(' (' + _e(model) + ')') if model else ''} on "
-               f"{who.day.isoformat()}. Scores of 0.50 and above count as evidence.</footer></body></html>")
+    out.append(
+        f"<footer>Made with evidence-matcher{(' (' + _e(model) + ')') if model else ''} on "
+        f"{who.day.isoformat()}. Scores of 0.50 and above count as evidence.</footer></body></html>"
+    )
     return "\n".join(out)

@@ -57,9 +57,14 @@ def _load(path: Path, dim: int, n_samples_classes: int) -> Head | None:
     except Exception as exc:  # truncated or foreign file: refit
         log.warning("head cache %s is unreadable (%s: %s); refitting it", path, type(exc).__name__, exc)
         return None
-    ok = (head.coef.ndim == 2 and head.coef.shape == (n_samples_classes, dim)
-          and head.intercept.shape == (n_samples_classes,) and head.classes.shape == (n_samples_classes,)
-          and np.all(np.isfinite(head.coef)) and np.all(np.isfinite(head.intercept)))
+    ok = (
+        head.coef.ndim == 2
+        and head.coef.shape == (n_samples_classes, dim)
+        and head.intercept.shape == (n_samples_classes,)
+        and head.classes.shape == (n_samples_classes,)
+        and np.all(np.isfinite(head.coef))
+        and np.all(np.isfinite(head.intercept))
+    )
     if not ok:
         log.warning("head cache %s does not fit this index; refitting it", path)
         return None
@@ -69,8 +74,9 @@ def _load(path: Path, dim: int, n_samples_classes: int) -> Head | None:
 def _save(path: Path, head: Head) -> None:
     """Write atomically (temp file, fsync, rename); a failure only costs a refit next time."""
     try:
-        atomic.write_bytes(path, lambda fh: np.savez(fh, coef=head.coef, intercept=head.intercept,
-                                                     classes=head.classes))
+        atomic.write_bytes(
+            path, lambda fh: np.savez(fh, coef=head.coef, intercept=head.intercept, classes=head.classes)
+        )
     except OSError as exc:
         log.warning("cannot write the head cache %s (%s); continuing without it", path, exc)
 

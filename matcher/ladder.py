@@ -525,8 +525,7 @@ def _build_pillars(groups: list[list[_Section]]) -> list[Pillar]:
         slug = _unique_slug(_pillar_slug(name, len(pillars) + 1), taken)
         name = _pillar_name(name, emoji, len(pillars) + 1, names)
         statements = tuple(
-            Statement(id=f"{slug}-{n}", text=it.text, pillar=name)
-            for n, it in enumerate(statement_items, start=1)
+            Statement(id=f"{slug}-{n}", text=it.text, pillar=name) for n, it in enumerate(statement_items, start=1)
         )
         examples = tuple(Example(text=it.text) for it in example_items)
         pillars.append(Pillar(name=name, emoji=emoji, statements=statements, examples=examples))
@@ -711,8 +710,9 @@ def corpus_dir() -> Path:
     return configured if configured is not None else Path(__file__).resolve().parent.parent / "corpus"
 
 
-_LADDER_BUDGET = Budget(MAX_LADDER_BYTES, "ladder files over 5 MB are refused.", error=LadderError,
-                        too_large=LadderError, regular_only=True)
+_LADDER_BUDGET = Budget(
+    MAX_LADDER_BYTES, "ladder files over 5 MB are refused.", error=LadderError, too_large=LadderError, regular_only=True
+)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -865,9 +865,7 @@ def _load_by_id(spec: str) -> Ladder:
             return ladder
     ids = sorted({ladder.id for ladder in ladders})
     listed = ", ".join(ids) if ids else f"none (the corpus folder {folder} has no ladders)"
-    raise LadderNotFound(
-        f"No ladder with id {spec!r}. Available ids: {listed}. A path to a ladder file works too."
-    )
+    raise LadderNotFound(f"No ladder with id {spec!r}. Available ids: {listed}. A path to a ladder file works too.")
 
 
 def _as_path(spec: str | Path) -> Path | None:
@@ -895,8 +893,9 @@ def load_ladder(id_or_path: str | Path) -> Ladder:
             try:
                 path.stat()
             except OSError as exc:
-                raise LadderError(f"{path}: cannot be read, a symlink that leads nowhere "
-                                  f"({exc.strerror or exc}).") from exc
+                raise LadderError(
+                    f"{path}: cannot be read, a symlink that leads nowhere ({exc.strerror or exc})."
+                ) from exc
         raise LadderNotFound(f"{path}: no such file.")
     if path.is_dir():
         return _single_ladder_in(path)

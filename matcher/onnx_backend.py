@@ -199,9 +199,7 @@ def _open_export(folder: Path, weights: str, threads: int | None) -> _Runner:
     return _Runner.create(blobs[MODEL_FILE], blobs[TOKENIZER_FILE].decode("utf-8"), meta, threads)
 
 
-def _load_valid(
-    folder: Path, weights: str, *, warn: bool, threads: int | None = None
-) -> _Runner | None:
+def _load_valid(folder: Path, weights: str, *, warn: bool, threads: int | None = None) -> _Runner | None:
     if not folder.exists():
         return None
     try:
@@ -242,9 +240,7 @@ class OnnxEmbedder:
             )
         self._runner = runner
         # Differs from TorchEmbedder's, so caches of torch vectors are never mixed with these.
-        self._fingerprint = (
-            f"{Path(self.path).name}-{weights}-onnx-int8-v{EXPORT_FORMAT}-{QUANT_MODE}-unbatched"
-        )
+        self._fingerprint = f"{Path(self.path).name}-{weights}-onnx-int8-v{EXPORT_FORMAT}-{QUANT_MODE}-unbatched"
 
     @property
     def dim(self) -> int:

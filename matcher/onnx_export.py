@@ -196,9 +196,7 @@ def _export_transformer(transformer_dir: Path, dest: Path) -> dict[str, Any]:
             return self.model(**dict(zip(inputs, args, strict=True))).last_hidden_state
 
     sample = torch.ones((2, 8), dtype=torch.long)
-    args = tuple(
-        sample if name != "token_type_ids" else torch.zeros_like(sample) for name in inputs
-    )
+    args = tuple(sample if name != "token_type_ids" else torch.zeros_like(sample) for name in inputs)
     axes = {name: {0: "batch", 1: "sequence"} for name in [*inputs, "last_hidden_state"]}
     with torch.inference_mode(), warnings.catch_warnings():
         # The TorchScript exporter's deprecation and tracer warnings are about shapes that are
@@ -273,6 +271,7 @@ def _quantize(src: Path, dest: Path) -> None:
     )
     prepared.unlink()
 
+
 def _check_parity(reference: Path, quantized: Path, meta: dict[str, Any]) -> dict[str, float]:
     """Refuse an int8 graph that strays from the float one on this CPU.
 
@@ -288,9 +287,7 @@ def _check_parity(reference: Path, quantized: Path, meta: dict[str, Any]) -> dic
     }
     if parity["cos_mean"] < 0.98 or parity["cos_min"] < 0.95:
         raise ModelError(f"The int8 export strays too far from the float model here ({parity}).")
-    log.info(
-        "int8 export vs float: mean cosine %.4f, min %.4f", parity["cos_mean"], parity["cos_min"]
-    )
+    log.info("int8 export vs float: mean cosine %.4f, min %.4f", parity["cos_mean"], parity["cos_min"])
     return parity
 
 

@@ -92,8 +92,9 @@ def load_embedder(model: str, backend: str, cache_dir: Path) -> Embedder:
         try:
             return OnnxEmbedder(model, cache_dir)
         except ModelError as exc:
-            raise ModelError(f"The ONNX export of {model} in {cache_dir} cannot be loaded even after "
-                             f"re-exporting it ({exc}).") from exc
+            raise ModelError(
+                f"The ONNX export of {model} in {cache_dir} cannot be loaded even after re-exporting it ({exc})."
+            ) from exc
 
     if backend == "onnx":
         return onnx()

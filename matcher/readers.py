@@ -45,8 +45,13 @@ def file_limit(max_bytes: int) -> int:
     return max_bytes * CONTAINER_FACTOR
 
 
-def read_document(source: str | os.PathLike[str] | bytes, name: str | None = None, *,
-                  max_bytes: int = DEFAULT_MAX_BYTES, regular_only: bool = False) -> str:
+def read_document(
+    source: str | os.PathLike[str] | bytes,
+    name: str | None = None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    regular_only: bool = False,
+) -> str:
     """The text of a brag document given as a path or as the file's bytes (then `name` says what
     it was called; it is used in messages and as a hint of the format).
 
@@ -65,8 +70,9 @@ def read_document(source: str | os.PathLike[str] | bytes, name: str | None = Non
             raise DocumentTooLarge(_too_large(label, size, limit, max_bytes))
     # At most limit + 1 bytes whatever the file claims (`/dev/zero` claims 0); `regular_only`
     # refuses devices and FIFOs (a batch folder), while `match <(pbpaste)` may read a pipe.
-    data = read_limited(path, Budget(limit, "split the document, or raise MATCHER_MAX_BYTES.",
-                                     regular_only=regular_only))
+    data = read_limited(
+        path, Budget(limit, "split the document, or raise MATCHER_MAX_BYTES.", regular_only=regular_only)
+    )
     return read_document_bytes(data, label, max_bytes=max_bytes)
 
 
@@ -86,15 +92,16 @@ def read_document_bytes(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_
     text = reader(data, name, max_bytes)
     if len(text.encode("utf-8")) > max_bytes:
         raise DocumentTooLarge(
-            f"{name}: its text is over the {max_bytes:,}-byte limit. "
-            "Split the document, or raise MATCHER_MAX_BYTES."
+            f"{name}: its text is over the {max_bytes:,}-byte limit. Split the document, or raise MATCHER_MAX_BYTES."
         )
     return text
 
 
 def _too_large(name: str, size: int, limit: int, max_bytes: int) -> str:
-    return (f"{name}: {size:,} bytes is over the {limit:,}-byte file limit ({CONTAINER_FACTOR} × "
-            f"MATCHER_MAX_BYTES, {max_bytes:,}). Split the document, or raise MATCHER_MAX_BYTES.")
+    return (
+        f"{name}: {size:,} bytes is over the {limit:,}-byte file limit ({CONTAINER_FACTOR} × "
+        f"MATCHER_MAX_BYTES, {max_bytes:,}). Split the document, or raise MATCHER_MAX_BYTES."
+    )
 
 
 # -- telling formats apart -------------------------------------------------------------------------
@@ -136,8 +143,11 @@ def _reader_for(data: bytes, name: str) -> Callable[[bytes, str, int], str] | No
 _ZIP_KINDS = (
     ("mimetype", "an OpenDocument file (LibreOffice / OpenOffice)", "Save it as .docx or PDF and give that."),
     ("xl/workbook.xml", "an Excel workbook", "Copy the text into a .docx, .md or .txt file and give that."),
-    ("ppt/presentation.xml", "a PowerPoint presentation",
-     "Copy the text into a .docx, .md or .txt file and give that."),
+    (
+        "ppt/presentation.xml",
+        "a PowerPoint presentation",
+        "Copy the text into a .docx, .md or .txt file and give that.",
+    ),
 )
 
 
@@ -148,8 +158,7 @@ def _check_zip(data: bytes, name: str, max_bytes: int) -> None:
             infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise DocumentError(
-            f"{name}: looks like a Word document or ZIP archive but is damaged ({exc}). "
-            "Export or download it again."
+            f"{name}: looks like a Word document or ZIP archive but is damaged ({exc}). Export or download it again."
         ) from exc
     names = {i.filename for i in infos}
     if "word/document.xml" not in names:
@@ -382,11 +391,15 @@ def _pdf_markdown(text: str) -> str:
             out += ["", line, ""]
             continue
         if m := _PDF_BULLET.match(line):
-            out.append("- " + line[m.end():])
+            out.append("- " + line[m.end() :])
             continue
         prev = out[-1] if out else ""
-        if (prev and not prev.startswith("#") and not _PDF_NUMBER.match(line)
-                and (line[0].islower() or not _SENTENCE_END.search(prev))):
+        if (
+            prev
+            and not prev.startswith("#")
+            and not _PDF_NUMBER.match(line)
+            and (line[0].islower() or not _SENTENCE_END.search(prev))
+        ):
             out[-1] = f"{prev} {line}"
         else:
             out.append(line)
@@ -408,8 +421,28 @@ def _read_html(data: bytes, name: str, max_bytes: int) -> str:
     return parser.text()
 
 
-_BLOCKS = frozenset({"p", "div", "section", "article", "blockquote", "pre", "table", "ul", "ol", "dl",
-                     "dt", "dd", "header", "footer", "main", "aside", "figure", "hr"})
+_BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "blockquote",
+        "pre",
+        "table",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "header",
+        "footer",
+        "main",
+        "aside",
+        "figure",
+        "hr",
+    }
+)
 _SKIP = frozenset({"script", "style", "head", "title", "noscript", "template", "svg", "iframe", "object"})
 
 

@@ -46,8 +46,12 @@ class Match:
     score: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"statement_id": self.statement_id, "statement": self.statement, "pillar": self.pillar,
-                "score": round(float(self.score), 4)}
+        return {
+            "statement_id": self.statement_id,
+            "statement": self.statement,
+            "pillar": self.pillar,
+            "score": round(float(self.score), 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -67,10 +71,17 @@ class UnitResult:
     signals: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "text": self.text, "line": self.line, "end_line": self.end_line or self.line,
-                "section": self.section, "signals": list(self.signals),
-                "matches": [m.to_dict() for m in self.matches], "evidences": list(self.evidences),
-                **self.extra}
+        return {
+            "id": self.id,
+            "text": self.text,
+            "line": self.line,
+            "end_line": self.end_line or self.line,
+            "section": self.section,
+            "signals": list(self.signals),
+            "matches": [m.to_dict() for m in self.matches],
+            "evidences": list(self.evidences),
+            **self.extra,
+        }
 
 
 @dataclass(frozen=True)
@@ -93,9 +104,16 @@ class StatementResult:
         return self.strength in ("strong", "partial")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "pillar": self.pillar, "text": self.text, "strength": self.strength,
-                "score": round(float(self.score), 4), "evidence": list(self.evidence),
-                "closest": self.closest, **self.extra}
+        return {
+            "id": self.id,
+            "pillar": self.pillar,
+            "text": self.text,
+            "strength": self.strength,
+            "score": round(float(self.score), 4),
+            "evidence": list(self.evidence),
+            "closest": self.closest,
+            **self.extra,
+        }
 
 
 @dataclass(frozen=True)
@@ -164,10 +182,17 @@ class Report:
                 rows.append({**base, "statement_id": "", "pillar": "", "statement": "", "score": ""})
             for sid in u.evidences:
                 s = by_id[sid]
-                rows.append({**base, "statement_id": sid, "pillar": s.pillar, "statement": s.text,
-                             "score": round(float(scores.get(sid, 0.0)), 4)})
+                rows.append(
+                    {
+                        **base,
+                        "statement_id": sid,
+                        "pillar": s.pillar,
+                        "statement": s.text,
+                        "score": round(float(scores.get(sid, 0.0)), 4),
+                    }
+                )
             if self._has_llm():
-                for row in rows[len(rows) - max(1, len(u.evidences)):]:
+                for row in rows[len(rows) - max(1, len(u.evidences)) :]:
                     row["evidence_source"] = u.extra.get("evidence_source", "")
                     row["judge_reason"] = _llm_text(u.extra, "judge")
                     sid = row["statement_id"]
@@ -180,10 +205,24 @@ class Report:
     def coaching_rows(self) -> list[dict[str, Any]]:
         """With an LLM, one row per uncovered statement that got coaching (no unit: nothing evidences
         it), so the CSV carries the coaching the other exports show."""
-        return [{"unit_id": "", "line": "", "section": "", "unit": "", "statement_id": s.id, "pillar": s.pillar,
-                 "statement": s.text, "score": "", "evidence_source": "", "judge_reason": "", "explanation": "",
-                 "coaching": text}
-                for s in self.statements if s.strength == "none" and (text := _llm_text(s.extra, "coaching"))]
+        return [
+            {
+                "unit_id": "",
+                "line": "",
+                "section": "",
+                "unit": "",
+                "statement_id": s.id,
+                "pillar": s.pillar,
+                "statement": s.text,
+                "score": "",
+                "evidence_source": "",
+                "judge_reason": "",
+                "explanation": "",
+                "coaching": text,
+            }
+            for s in self.statements
+            if s.strength == "none" and (text := _llm_text(s.extra, "coaching"))
+        ]
 
     def to_csv(self) -> str:
         buf = io.StringIO()
@@ -201,8 +240,10 @@ class Report:
     def to_frame(self):  # -> pandas.DataFrame; pandas imported lazily, it is slow to import
         import pandas as pd
 
-        return pd.DataFrame(self.csv_rows(), columns=["unit_id", "line", "section", "unit",
-                                                      "statement_id", "pillar", "statement", "score"])
+        return pd.DataFrame(
+            self.csv_rows(),
+            columns=["unit_id", "line", "section", "unit", "statement_id", "pillar", "statement", "score"],
+        )
 
     def to_markdown(self) -> str:
         return _render_markdown(self)
@@ -259,8 +300,11 @@ def _render_markdown(r: Report) -> str:
     units = {u.id: u for u in r.units}
     lines = [f"# Evidence report: {_md_escape(_title(r))}", ""]
     covered = len(r.statements) - len(r.uncovered)
-    lines += [f"**Coverage:** {covered}/{len(r.statements)} statements evidenced "
-              f"({len(r.units)} units, {len(r.unmatched_units)} evidence nothing).", ""]
+    lines += [
+        f"**Coverage:** {covered}/{len(r.statements)} statements evidenced "
+        f"({len(r.units)} units, {len(r.unmatched_units)} evidence nothing).",
+        "",
+    ]
     for w in r.meta.get("warnings", []):
         lines += [f"> **Note:** {_md_escape(w)}", ""]
     lines += ["| Pillar | Covered |", "|---|---|"]
@@ -295,9 +339,12 @@ def _render_markdown(r: Report) -> str:
 def _render_text(r: Report) -> str:
     units = {u.id: u for u in r.units}
     covered = len(r.statements) - len(r.uncovered)
-    out = [f"{_title(r)} ({r.ladder.get('id', '')})",
-           f"Coverage: {covered}/{len(r.statements)} statements evidenced; "
-           f"{len(r.units)} units, {len(r.unmatched_units)} evidence nothing", ""]
+    out = [
+        f"{_title(r)} ({r.ladder.get('id', '')})",
+        f"Coverage: {covered}/{len(r.statements)} statements evidenced; "
+        f"{len(r.units)} units, {len(r.unmatched_units)} evidence nothing",
+        "",
+    ]
     for w in r.meta.get("warnings", []):
         out += [f"Note: {w}", ""]
     marks = {"strong": "●", "partial": "◐", "possible": "◌", "none": "○"}

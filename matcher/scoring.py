@@ -103,8 +103,7 @@ class Scorer:
         with_exemplars = {e.statement_id for e in index.entries if e.kind == "exemplar"}
         self._bare = np.array([sid not in with_exemplars for sid in ids], dtype=bool)
         self._head = self._fit_head(cache_dir) if self.has_exemplars else None
-        self._check = (fit_check(index, ids, index.vectors[self._stmt_rows], cache_dir)
-                       if self.has_exemplars else None)
+        self._check = fit_check(index, ids, index.vectors[self._stmt_rows], cache_dir) if self.has_exemplars else None
 
     def _fit_head(self, cache_dir: Path | None) -> Head:
         noise_class = len(self._pos)

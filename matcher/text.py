@@ -105,20 +105,18 @@ def decode_bytes(data: bytes, source: str = "input") -> str:
             raise DocumentError(f"{source}: looks like UTF-16 but does not decode ({exc.reason}).") from exc
         if "\x00" in text:
             raise DocumentError(
-                f"{source}: looks like a binary file (it contains NUL characters). "
-                "Give a UTF-8 text or markdown file."
+                f"{source}: looks like a binary file (it contains NUL characters). Give a UTF-8 text or markdown file."
             )
     else:
         if b"\x00" in data:
             raise DocumentError(
-                f"{source}: looks like a binary file (it contains NUL bytes). "
-                "Give a UTF-8 text or markdown file."
+                f"{source}: looks like a binary file (it contains NUL bytes). Give a UTF-8 text or markdown file."
             )
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise DocumentError(
-                f"{source}: is not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}). "
+                f"{source}: is not valid UTF-8 (byte {exc.start}: {data[exc.start : exc.start + 1]!r}). "
                 "Save it as UTF-8 and try again."
             ) from exc
     controls = len(_BINARY_CONTROL.findall(text[:65536]))

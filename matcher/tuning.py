@@ -60,8 +60,9 @@ def _key(base_path: str, pairs: list[tuple[str, str]], cfg: TuneConfig) -> str:
     return h.hexdigest()[:16]
 
 
-def tuned_model(base: str, sets: Sequence[tuple[Ladder, ExemplarSet]], cache_dir: Path,
-                cfg: TuneConfig | None = None) -> str:
+def tuned_model(
+    base: str, sets: Sequence[tuple[Ladder, ExemplarSet]], cache_dir: Path, cfg: TuneConfig | None = None
+) -> str:
     """Path of the fine-tuned model for these exemplars, training it first if it is not cached."""
     cfg = cfg or TuneConfig()
     base_path = resolve_model_path(base)
@@ -74,8 +75,10 @@ def tuned_model(base: str, sets: Sequence[tuple[Ladder, ExemplarSet]], cache_dir
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ModelError(f"Cannot write the fine-tuned model under {out.parent} ({exc}). "
-                         "Set MATCHER_MODEL_CACHE to a writable folder, or MATCHER_TUNE=0.") from exc
+        raise ModelError(
+            f"Cannot write the fine-tuned model under {out.parent} ({exc}). "
+            "Set MATCHER_MODEL_CACHE to a writable folder, or MATCHER_TUNE=0."
+        ) from exc
     # Another process may be training the same model: wait for it rather than train twice.
     with atomic.cache_lock(out.parent / f"{out.name}.lock"):
         if not (out / "tuned.json").is_file():
@@ -143,6 +146,7 @@ def _train(base_path: str, pairs: list[tuple[str, str]], out: Path, cfg: TuneCon
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
+
 def _quiet_trainer(trainer: Any) -> None:
     """Swap the trainer's printed loss lines (PrinterCallback, on standard output) and its own bar
     for one progress bar with the time left, on standard error."""
@@ -154,8 +158,15 @@ def _quiet_trainer(trainer: Any) -> None:
             self.bar: Any = None
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            self.bar = tqdm(total=state.max_steps, desc="fine-tuning the model (once)", unit="step",
-                            file=sys.stderr, dynamic_ncols=True, leave=False, mininterval=1.0)
+            self.bar = tqdm(
+                total=state.max_steps,
+                desc="fine-tuning the model (once)",
+                unit="step",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                leave=False,
+                mininterval=1.0,
+            )
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             if self.bar is not None:

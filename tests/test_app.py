@@ -457,8 +457,10 @@ def test_level_comparison_with_uploaded_ladder_files(tmp_path):
     at = app()
     at.run()
     at.switch_page("matcher/ui/pages/levels.py").run()
-    files = [(p.name, p.read_bytes(), "text/markdown")
-             for p in (SE / "L4-Lead-Software-Engineer.md", SE / "L5-Principal-Software-Engineer.md")]
+    files = [
+        (p.name, p.read_bytes(), "text/markdown")
+        for p in (SE / "L4-Lead-Software-Engineer.md", SE / "L5-Principal-Software-Engineer.md")
+    ]
     at.file_uploader(key="lvl_ladder_files").set_value(files).run()
     no_exception(at)
     track = at.selectbox(key="lvl_track_2")
@@ -486,12 +488,15 @@ def test_plain_messages_for_ladders_without_exemplars_and_llm_errors():
         assert "expand" not in plain and "`" not in plain and "exemplars" not in plain
         assert lad.id in plain and "rough" in plain
     url = "http://127.0.0.1:9/v1"
-    error = (f"The LLM judge could not run, so the embedded result is used: The LLM endpoint at {url} is "
-             "unreachable ([Errno 111] Connection refused). Check MATCHER_LLM_BASE_URL / --llm-base-url and "
-             "that the server is running.")
+    error = (
+        f"The LLM judge could not run, so the embedded result is used: The LLM endpoint at {url} is "
+        "unreachable ([Errno 111] Connection refused). Check MATCHER_LLM_BASE_URL / --llm-base-url and "
+        "that the server is running."
+    )
     assert plain_message(error) == (
         "The LLM judge could not run, so the embedded result is used: Could not reach the LLM at "
-        f"{url} (Connection refused): is it running, and is the address right?")
+        f"{url} (Connection refused): is it running, and is the address right?"
+    )
 
 
 def test_manager_view_scores_twenty_documents():

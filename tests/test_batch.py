@@ -19,12 +19,12 @@ pytestmark = pytest.mark.slow
 LADDER = "lead-software-engineer"
 DOCS = {
     "alice": "# H1\n\n- Led the checkout rewrite from pitch to GA with three engineers\n"
-             "- Mentored two junior engineers through their first on-call rotations\n- Took two weeks off\n",
+    "- Mentored two junior engineers through their first on-call rotations\n- Took two weeks off\n",
     "bob": "- Wrote the postmortem for the March outage and drove the follow-ups to done\n",
     "carol": "## Wins\n\n- Cut CI time from 25 to 7 minutes by caching Docker layers\n"
-             "- Explained the Kafka vs SQS trade-offs to leadership in plain language\n",
+    "- Explained the Kafka vs SQS trade-offs to leadership in plain language\n",
     "dave": "- Designed the schema for multi-tenant analytics with row-level security\n"
-            "- =HYPERLINK(\"http://evil\") ran the quarterly planning for the platform squad\n",
+    '- =HYPERLINK("http://evil") ran the quarterly planning for the platform squad\n',
     "erin": "- Organised a reading group on distributed systems for the backend guild\n",
     "frank": "- Hired and onboarded three engineers; all passed probation\n- Fixed a flaky test\n",
 }
@@ -93,8 +93,11 @@ def test_folder_to_csv_through_the_cli(tmp_path: Path, capsys, matchers) -> None
     assert [r["document"] for r in rows if r["unit_id"] == "u1"][:1] == ["alice.md"]
     assert list(dict.fromkeys(r["document"] for r in rows)) == ["alice.md", "empty.md", "latin1.md", "team/dave.txt"]
     report = matchers(LADDER).match(DOCS["alice"])
-    alice = [{k: v for k, v in r.items() if k not in ("document", "error", "rows")}
-             for r in rows if r["document"] == "alice.md"]
+    alice = [
+        {k: v for k, v in r.items() if k not in ("document", "error", "rows")}
+        for r in rows
+        if r["document"] == "alice.md"
+    ]
     assert alice == _csv_rows_of(report)
     (empty,) = [r for r in rows if r["document"] == "empty.md"]
     assert not any(v for k, v in empty.items() if k not in ("document", "rows")) and empty["rows"] == "1"
@@ -128,7 +131,7 @@ def test_resume_after_an_interruption(jsonl_input: Path, tmp_path: Path, matcher
         run_batch(jsonl_input, out, LADDER, matcher_for=matchers, progress=_interrupt_after(6))
     # As if killed in the middle of writing the next document: half of its first line is there.
     data = out.read_bytes()
-    tail = full.read_bytes()[len(data):]
+    tail = full.read_bytes()[len(data) :]
     assert tail, "the interrupted run should not have finished"
     out.write_bytes(data + tail[: tail.index(b"\n") // 2])
     summary = run_batch(jsonl_input, out, LADDER, matcher_for=matchers)
@@ -146,8 +149,10 @@ def test_resume_after_an_interruption(jsonl_input: Path, tmp_path: Path, matcher
 
 
 def test_duplicate_ids_and_bad_outputs(tmp_path: Path, matchers) -> None:
-    src = _jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": DOCS["bob"]}, {"id": "a", "text": DOCS["erin"]},
-                                         {"id": 7, "text": DOCS["erin"]}])
+    src = _jsonl(
+        tmp_path / "in.jsonl",
+        [{"id": "a", "text": DOCS["bob"]}, {"id": "a", "text": DOCS["erin"]}, {"id": 7, "text": DOCS["erin"]}],
+    )
     assert count_documents(src) == 3
     out = tmp_path / "out.jsonl"
     summary = run_batch(src, out, LADDER, matcher_for=matchers)
@@ -225,8 +230,9 @@ def test_resume_after_a_cut_at_every_byte(resume_input: Path, tmp_path: Path, re
     # breaks: every byte near one, and a sample of the bytes between.
     step = 1 if fmt == "csv" else 101
     breaks = [i for i, b in enumerate(full) if b == ord("\n")]
-    cuts = sorted({*range(0, len(full) + 1, step), *(b + d for b in breaks for d in (-2, -1, 0, 1, 2))} & {
-        *range(len(full) + 1)})
+    cuts = sorted(
+        {*range(0, len(full) + 1, step), *(b + d for b in breaks for d in (-2, -1, 0, 1, 2))} & {*range(len(full) + 1)}
+    )
     for cut in cuts:
         out.write_bytes(full[:cut])
         summary = run_batch(resume_input, out, LADDER, matcher_for=remembered)

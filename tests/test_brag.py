@@ -166,8 +166,7 @@ RULES = {
         ["Ran make lint. Then test before merging.", "Done."],
     ),
     "wrapped paragraph is joined": (
-        "I spent the quarter moving billing to\nStripe with the payments team. It went\n"
-        "well and we shipped early.\n",
+        "I spent the quarter moving billing to\nStripe with the payments team. It went\nwell and we shipped early.\n",
         [
             "I spent the quarter moving billing to Stripe with the payments team.",
             "It went well and we shipped early.",
@@ -269,16 +268,14 @@ GENERALISATIONS = {
         [("Billing export", ""), ("Search revamp", ""), ("On-call rota", "")],
     ),
     "numbered review questions": (
-        "1. What did you ship?\n   Shipped the exporter.\n"
-        "2. Where did you grow?\n   Public speaking.\n",
+        "1. What did you ship?\n   Shipped the exporter.\n2. Where did you grow?\n   Public speaking.\n",
         [
             ("Shipped the exporter.", "What did you ship?"),
             ("Public speaking.", "Where did you grow?"),
         ],
     ),
     "bracketed chat lines": (
-        "[10:42] alice: shipped the thing\n[10:43] bob: nice!\n"
-        "[10:44] alice: also fixed it\nand rolled out\n",
+        "[10:42] alice: shipped the thing\n[10:43] bob: nice!\n[10:44] alice: also fixed it\nand rolled out\n",
         [
             ("[10:42] alice: shipped the thing", ""),
             ("[10:43] bob: nice!", ""),
@@ -318,8 +315,7 @@ GENERALISATIONS = {
         [("Pasted from a doc", ""), ("Indented by a non-breaking space", "")],
     ),
     "checkbox bullets": (
-        "- [x] Migrated CI\n* [X] Wrote the RFC\n- [ ] Draft the roadmap\n"
-        "[x] Hired two engineers\n",
+        "- [x] Migrated CI\n* [X] Wrote the RFC\n- [ ] Draft the roadmap\n[x] Hired two engineers\n",
         [
             ("Migrated CI", ""),
             ("Wrote the RFC", ""),
@@ -328,8 +324,7 @@ GENERALISATIONS = {
         ],
     ),
     "blockquotes": (
-        "> Shipped the exporter. Cut costs by half.\n>\n"
-        "> - Quoted bullet\n> > Deeply quoted line.\n",
+        "> Shipped the exporter. Cut costs by half.\n>\n> - Quoted bullet\n> > Deeply quoted line.\n",
         [
             ("Shipped the exporter.", ""),
             ("Cut costs by half.", ""),
@@ -338,8 +333,7 @@ GENERALISATIONS = {
         ],
     ),
     "emoji and symbol bullets": (
-        "• Bullet dot\n✅ Done thing\n▪ Square bullet\n"
-        "🚀 Launched search\n→ Arrow item\n👩‍💻 Paired on it\n",
+        "• Bullet dot\n✅ Done thing\n▪ Square bullet\n🚀 Launched search\n→ Arrow item\n👩‍💻 Paired on it\n",
         [
             ("Bullet dot", ""),
             ("Done thing", ""),
@@ -381,9 +375,7 @@ GENERALISATIONS = {
 }
 
 
-@pytest.mark.parametrize(
-    ("doc", "expected"), list(GENERALISATIONS.values()), ids=list(GENERALISATIONS)
-)
+@pytest.mark.parametrize(("doc", "expected"), list(GENERALISATIONS.values()), ids=list(GENERALISATIONS))
 def test_generalisations(doc: str, expected: list[tuple[str, str]]) -> None:
     units = split_units(doc)
     assert [(u.text, u.section) for u in units] == expected
@@ -475,10 +467,7 @@ def test_crlf_and_cr_line_endings(newline: str) -> None:
 
 
 def test_tabs() -> None:
-    doc = (
-        "-\tTabbed bullet\n\t- Nested under a tab\n\t  and continued\n"
-        "\t\tDeeper continuation\n\tOwn line\n"
-    )
+    doc = "-\tTabbed bullet\n\t- Nested under a tab\n\t  and continued\n\t\tDeeper continuation\n\tOwn line\n"
     units = split_units(doc)
     assert [(u.text, u.line, u.end_line) for u in units] == [
         ("Tabbed bullet", 1, 1),
@@ -504,9 +493,7 @@ def test_unicode() -> None:
     assert_invariants(doc, units)
 
 
-@pytest.mark.parametrize(
-    "doc", ["", " ", "\n\n", " \t\r\n \n", "\ufeff", "---\n", "<!-- -->", "```\n```"]
-)
+@pytest.mark.parametrize("doc", ["", " ", "\n\n", " \t\r\n \n", "\ufeff", "---\n", "<!-- -->", "```\n```"])
 def test_empty_documents(doc: str) -> None:
     assert split_units(doc) == []
 

@@ -18,10 +18,7 @@ Row = tuple[str, int, int, str, int | None, str, list[str]]
 
 
 def rows(doc: str) -> list[Row]:
-    return [
-        (u.text, u.line, u.end_line, u.section, u.parent, u.form, sorted(u.signals))
-        for u in split_units(doc)
-    ]
+    return [(u.text, u.line, u.end_line, u.section, u.parent, u.form, sorted(u.signals)) for u in split_units(doc)]
 
 
 def check_positions(doc: str, units: list[Unit]) -> None:
@@ -144,32 +141,79 @@ FORMS_CASES: dict[str, tuple[str, list[Row]]] = {
     "julia evans template": (
         JULIA_EVANS,
         [
-            ("Become the go-to person for the payments API", 4, 4, "Goals for this year", None,
-             "bullet", ["section:goals"]),
-            ("I plan to run the architecture guild", 5, 5, "Goals for this year", None, "bullet",
-             ["future", "section:goals"]),
-            ("Rebuilt the invoice renderer, which will cut print costs next year", 8, 8,
-             "Projects", None, "bullet", []),
+            (
+                "Become the go-to person for the payments API",
+                4,
+                4,
+                "Goals for this year",
+                None,
+                "bullet",
+                ["section:goals"],
+            ),
+            (
+                "I plan to run the architecture guild",
+                5,
+                5,
+                "Goals for this year",
+                None,
+                "bullet",
+                ["future", "section:goals"],
+            ),
+            (
+                "Rebuilt the invoice renderer, which will cut print costs next year",
+                8,
+                8,
+                "Projects",
+                None,
+                "bullet",
+                [],
+            ),
             ("Moved nightly reports onto the job queue", 9, 9, "Projects", None, "bullet", []),
-            ("Ran weekly pairing sessions with two new hires", 12, 12,
-             "Collaboration & mentorship", None, "bullet", []),
-            ("How to read flame graphs", 15, 15, "What I learned", None, "bullet",
-             ["section:learning"]),
-            ("Attended a two-day Postgres tuning course", 18, 18, "Talks and courses", None,
-             "bullet", ["section:talks"]),
-            ("Coached my kid's football team", 21, 21, "Outside of work", None, "bullet",
-             ["section:personal"]),
+            (
+                "Ran weekly pairing sessions with two new hires",
+                12,
+                12,
+                "Collaboration & mentorship",
+                None,
+                "bullet",
+                [],
+            ),
+            ("How to read flame graphs", 15, 15, "What I learned", None, "bullet", ["section:learning"]),
+            (
+                "Attended a two-day Postgres tuning course",
+                18,
+                18,
+                "Talks and courses",
+                None,
+                "bullet",
+                ["section:talks"],
+            ),
+            ("Coached my kid's football team", 21, 21, "Outside of work", None, "bullet", ["section:personal"]),
         ],
     ),
     "STAR items under bold title bullets": (
         STAR,
         [
-            ("Checkout latency. Checkout pages were timing out at peak. I profiled the service "
-             "and found an N+1 query in the basket code. Fixing it halved p95 latency.", 3, 5,
-             "Highlights", None, "bullet", []),
-            ("Vendor consolidation Three teams paid for overlapping monitoring tools. I compared "
-             "them and we kept one. Saved about 40k a year.", 6, 10, "Highlights", None,
-             "bullet", []),
+            (
+                "Checkout latency. Checkout pages were timing out at peak. I profiled the service "
+                "and found an N+1 query in the basket code. Fixing it halved p95 latency.",
+                3,
+                5,
+                "Highlights",
+                None,
+                "bullet",
+                [],
+            ),
+            (
+                "Vendor consolidation Three teams paid for overlapping monitoring tools. I compared "
+                "them and we kept one. Saved about 40k a year.",
+                6,
+                10,
+                "Highlights",
+                None,
+                "bullet",
+                [],
+            ),
             ("Hiring loop", 11, 11, "Highlights", None, "bullet", []),
             ("Wrote the take-home exercise", 12, 12, "Highlights", 2, "bullet", []),
             ("Trained six interviewers", 13, 13, "Highlights", 2, "bullet", []),
@@ -178,9 +222,16 @@ FORMS_CASES: dict[str, tuple[str, list[Row]]] = {
     "bold-led prose paragraphs": (
         BOLD_LED,
         [
-            ("Led the data retention project. Legal asked for deletion within 30 days. I "
-             "designed the purge jobs and got sign-off from security.", 1, 2, "", None,
-             "paragraph", []),
+            (
+                "Led the data retention project. Legal asked for deletion within 30 days. I "
+                "designed the purge jobs and got sign-off from security.",
+                1,
+                2,
+                "",
+                None,
+                "paragraph",
+                [],
+            ),
             ("Mentoring. I met with two juniors every week.", 4, 4, "", None, "paragraph", []),
             ("Plain prose follows here.", 6, 6, "", None, "sentence", []),
             ("It has two sentences.", 6, 6, "", None, "sentence", []),
@@ -189,11 +240,26 @@ FORMS_CASES: dict[str, tuple[str, list[Row]]] = {
     "hard-wrapped bullets": (
         WRAPPED_BULLETS,
         [
-            ("Migrated the twelve remaining cron jobs to the workflow scheduler and documented "
-             "each one in the runbook so on-call can restart them safely", 1, 2, "", None,
-             "bullet", []),
-            ("Replaced the homegrown feature flag service with the vendor SDK, which removed two "
-             "thousand lines of code", 3, 4, "", None, "bullet", []),
+            (
+                "Migrated the twelve remaining cron jobs to the workflow scheduler and documented "
+                "each one in the runbook so on-call can restart them safely",
+                1,
+                2,
+                "",
+                None,
+                "bullet",
+                [],
+            ),
+            (
+                "Replaced the homegrown feature flag service with the vendor SDK, which removed two "
+                "thousand lines of code",
+                3,
+                4,
+                "",
+                None,
+                "bullet",
+                [],
+            ),
             ("Fixed the login redirect", 5, 5, "", None, "bullet", []),
         ],
     ),
@@ -206,10 +272,24 @@ FORMS_CASES: dict[str, tuple[str, list[Row]]] = {
             ("cleaned up old feature flags 🧹", 5, 5, "", None, "note", []),
             ("helped jo w/ terraform plan diffs", 6, 6, "", None, "note", []),
             ("sooo many meetings today", 7, 7, "", None, "note", []),
-            ("I spent most of March untangling the billing retries, which had been failing "
-             "silently for weeks.", 9, 10, "", None, "sentence", []),
-            ("The fix was small but finding it took a while and a lot of log reading.", 10, 11,
-             "", None, "sentence", []),
+            (
+                "I spent most of March untangling the billing retries, which had been failing silently for weeks.",
+                9,
+                10,
+                "",
+                None,
+                "sentence",
+                [],
+            ),
+            (
+                "The fix was small but finding it took a while and a lot of log reading.",
+                10,
+                11,
+                "",
+                None,
+                "sentence",
+                [],
+            ),
         ],
     ),
     "standup notes dump": (
@@ -218,8 +298,7 @@ FORMS_CASES: dict[str, tuple[str, list[Row]]] = {
             ("merged the rate limiter PR", 4, 4, "yesterday", None, "note", ["section:notes"]),
             ("reviewed ana's schema change", 5, 5, "yesterday", None, "note", ["section:notes"]),
             ("finishing the retry dashboard", 7, 7, "today", None, "note", ["section:notes"]),
-            ("might pick up the alerting ticket", 8, 8, "today", None, "note",
-             ["conditional", "section:notes"]),
+            ("might pick up the alerting ticket", 8, 8, "today", None, "note", ["conditional", "section:notes"]),
             ("blockers: none", 9, 9, "today", None, "note", ["section:notes"]),
         ],
     ),
@@ -421,10 +500,33 @@ def test_long_documents_stay_linear() -> None:
 
 _PIECES = [
     *"-*+#>|`_[]()?.:, \t\n0123456789aAzZ",
-    "**", "__", "- ", "  - ", "    - ", "1. ", "- [ ] ", "- [x] ", "**Title.** ", "TODO ",
-    "will ", "might ", "Built ", "next quarter ", "## Goals\n", "## What I learned\n",
-    "### Q1\n", "**2026-03-02**\n", "2026-03-04: ", "today\n", "yesterday\n", "\r\n", "🎉",
-    "and\n", "the\n", "Considering ", "?\n",
+    "**",
+    "__",
+    "- ",
+    "  - ",
+    "    - ",
+    "1. ",
+    "- [ ] ",
+    "- [x] ",
+    "**Title.** ",
+    "TODO ",
+    "will ",
+    "might ",
+    "Built ",
+    "next quarter ",
+    "## Goals\n",
+    "## What I learned\n",
+    "### Q1\n",
+    "**2026-03-02**\n",
+    "2026-03-04: ",
+    "today\n",
+    "yesterday\n",
+    "\r\n",
+    "🎉",
+    "and\n",
+    "the\n",
+    "Considering ",
+    "?\n",
 ]
 
 

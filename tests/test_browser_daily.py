@@ -132,8 +132,13 @@ def test_report_to_hand_over_and_gaps(server, page, matchers):
     got = download(page, "Report to hand over (HTML, print or save as PDF)")
     assert got.suggested_filename == f"{stem}.html"
     html_path = Path(got.path()).rename(ARTIFACTS / f"{stem}.html")
-    suffixes = {"JSON": ".json", "CSV": ".csv", "Markdown": ".md", "Gaps (Markdown)": "-gaps.md",
-                "Gaps (CSV)": "-gaps.csv"}
+    suffixes = {
+        "JSON": ".json",
+        "CSV": ".csv",
+        "Markdown": ".md",
+        "Gaps (Markdown)": "-gaps.md",
+        "Gaps (CSV)": "-gaps.csv",
+    }
     for name, suffix in suffixes.items():
         d = download(page, name)
         assert d.suggested_filename == stem + suffix, name
@@ -269,9 +274,22 @@ def test_llm_messages_are_plain(server, page):
 
 # -- 6. accessibility (axe-core's rules in the real browser) ---------------------------------------
 
-AXE_RULES = ["color-contrast", "image-alt", "svg-img-alt", "role-img-alt", "button-name", "link-name",
-             "label", "select-name", "aria-input-field-name", "aria-command-name", "aria-toggle-field-name",
-             "document-title", "input-button-name", "frame-title"]
+AXE_RULES = [
+    "color-contrast",
+    "image-alt",
+    "svg-img-alt",
+    "role-img-alt",
+    "button-name",
+    "link-name",
+    "label",
+    "select-name",
+    "aria-input-field-name",
+    "aria-command-name",
+    "aria-toggle-field-name",
+    "document-title",
+    "input-button-name",
+    "frame-title",
+]
 
 
 def axe_violations(page) -> list[dict]:
@@ -311,7 +329,8 @@ def test_pages_pass_axe_contrast_and_names(server, page, tmp_path, route):
     else:
         paste(page, server, need_doc("se-01.md"), route)
         page.get_by_text("Readiness for L5" if route else "Statements evidenced", exact=True).first.wait_for(
-            timeout=RESULT_TIMEOUT)
+            timeout=RESULT_TIMEOUT
+        )
     page.locator("[data-testid=stVegaLiteChart]").first.wait_for(timeout=60_000)
     # Contrast is measured on the settled page: Streamlit fades stale elements while it reruns.
     page.wait_for_function(

@@ -46,8 +46,9 @@ def test_match_file_every_format(capsys, brag_file, matchers, fmt):
     code, out, err = _run_cli(capsys, "match", str(brag_file), "--ladder", "lead-software-engineer", "--format", fmt)
     assert code == 0, err
     report = matchers("lead-software-engineer").match(BRAG)
-    expected = {"json": report.to_json(), "csv": report.to_csv(), "md": report.to_markdown(),
-                "text": report.to_text()}[fmt]
+    expected = {"json": report.to_json(), "csv": report.to_csv(), "md": report.to_markdown(), "text": report.to_text()}[
+        fmt
+    ]
     assert out == expected
     if fmt == "json":
         data = json.loads(out)
@@ -89,8 +90,12 @@ def test_match_ladder_by_path(capsys, brag_file):
 def test_errors_are_friendly(capsys, tmp_path, brag_file, args, message):
     (tmp_path / "bin.dat").write_bytes(b"\x89PNG\x00\x00\x01")
     (tmp_path / "latin1.md").write_bytes("- Led the caf\xe9 rewrite".encode("latin-1"))
-    subs = {"{brag}": str(brag_file), "{tmp}": str(tmp_path), "{binary}": str(tmp_path / "bin.dat"),
-            "{latin1}": str(tmp_path / "latin1.md")}
+    subs = {
+        "{brag}": str(brag_file),
+        "{tmp}": str(tmp_path),
+        "{binary}": str(tmp_path / "bin.dat"),
+        "{latin1}": str(tmp_path / "latin1.md"),
+    }
     code, _out, err = _run_cli(capsys, *[subs.get(a, a) for a in args])
     assert code == 1
     assert err.startswith("Error: ") and message in err
@@ -121,7 +126,11 @@ def test_python_dash_m_with_stdin_and_an_empty_index_cache_prints_only_json(tmp_
     env["MATCHER_CACHE"] = str(tmp_path / "cache")
     proc = subprocess.run(
         [sys.executable, "-m", "matcher", "match", "-", "--ladder", "lead-software-engineer", "--format", "json"],
-        input=BRAG.encode(), capture_output=True, cwd=ROOT, env=env, timeout=600,
+        input=BRAG.encode(),
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     data = json.loads(proc.stdout)

@@ -92,14 +92,10 @@ def test_next_level_stays_in_the_folder_and_track(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     l2 = load_ladder(write(tmp_path / "a", "L2-Engineer.md", "L2: Engineer", "I ship"))
-    other = load_ladder(
-        write(tmp_path / "b", "L3-Senior-Engineer.md", "L3: Senior Engineer", "I x")
-    )
+    other = load_ladder(write(tmp_path / "b", "L3-Senior-Engineer.md", "L3: Senior Engineer", "I x"))
     assert next_level(l2, [l2, other]) is None
     # Two tracks at the next level in one folder: the title that shares the track words wins.
-    eng = load_ladder(
-        write(tmp_path / "a", "L4-Lead-Support-Engineer.md", "L4: Lead Support Engineer", "I a")
-    )
+    eng = load_ladder(write(tmp_path / "a", "L4-Lead-Support-Engineer.md", "L4: Lead Support Engineer", "I a"))
     mgr = load_ladder(write(tmp_path / "a", "L4-Support-Manager.md", "L4: Support Manager", "I b"))
     pe = load_ladder(
         write(
@@ -109,9 +105,7 @@ def test_next_level_stays_in_the_folder_and_track(tmp_path):
             "I c",
         )
     )
-    sm = load_ladder(
-        write(tmp_path / "a", "L5-Senior-Support-Manager.md", "L5: Senior Support Manager", "I d")
-    )
+    sm = load_ladder(write(tmp_path / "a", "L5-Senior-Support-Manager.md", "L5: Senior Support Manager", "I d"))
     pool = [eng, mgr, pe, sm]
     assert next_level(eng, pool) == pe
     assert next_level(mgr, pool) == sm
@@ -128,42 +122,30 @@ def test_next_level_in_the_shared_tracks():
     need(LADDERS)
     se = load_ladders(SE)
     by_stem = {lad.path.stem: lad for lad in se}
-    assert (
-        next_level(by_stem["L1-Junior-Software-Engineer"], se).path.stem == "L2-Software-Engineer"
-    )
+    assert next_level(by_stem["L1-Junior-Software-Engineer"], se).path.stem == "L2-Software-Engineer"
     # The Graduate file is a stub pointing at the Junior ladder: never a next level, and its own
     # next level is the next one with statements.
     graduate = by_stem["L1.0-Graduate-Software-Engineer"]
     assert not graduate.statements
     assert next_level(graduate, se).path.stem == "L2-Software-Engineer"
-    assert (
-        next_level(by_stem["L4-Lead-Software-Engineer"], se).path.stem
-        == "L5-Principal-Software-Engineer"
-    )
+    assert next_level(by_stem["L4-Lead-Software-Engineer"], se).path.stem == "L5-Principal-Software-Engineer"
     assert next_level(by_stem["L6-Senior-Principal-Software-Engineer"], se) is None
     support = load_ladders(LADDERS / "Support")
     by_stem = {lad.path.stem: lad for lad in support}
     assert next_level(by_stem["L4-Lead-DevOps-Support-Engineer"], support).path.stem == (
         "L5-Principal-DevOps-Support-Engineer"
     )
-    assert (
-        next_level(by_stem["L4-Support-Manager"], support).path.stem == "L5-Senior-Support-Manager"
-    )
+    assert next_level(by_stem["L4-Support-Manager"], support).path.stem == "L5-Senior-Support-Manager"
     mgmt = load_ladders(LADDERS / "Engineering" / "Engineering-Management")
     by_stem = {lad.path.stem: lad for lad in mgmt}
     # The track is renamed at L6 (Director): with no like-named candidate, the next level wins.
-    assert (
-        next_level(by_stem["L5-Senior-Engineering-Manager"], mgmt).path.stem
-        == "L6-Director-of-Engineering"
-    )
+    assert next_level(by_stem["L5-Senior-Engineering-Manager"], mgmt).path.stem == "L6-Director-of-Engineering"
 
 
 # -- the comparison, from hand-made reports ------------------------------------------------
 
 
-def _report(
-    ladder_id: str, level: str, statements: list[tuple[str, str, str]], warnings=()
-) -> Report:
+def _report(ladder_id: str, level: str, statements: list[tuple[str, str, str]], warnings=()) -> Report:
     """statements: (id, text, strength); one unit evidences every non-none statement."""
     evidenced = tuple(sid for sid, _, strength in statements if strength != "none")
     unit = UnitResult(
@@ -263,9 +245,7 @@ def test_new_marks_only_when_levels_share_statements(comparison):
     assert comparison.shares_statements
     fresh = compare_reports(
         _report("lead", "L4", [("d-1", "I ship", "strong")]),
-        _report(
-            "principal", "L5", [("d-1", "I set direction", "strong"), ("d-2", "I hire", "none")]
-        ),
+        _report("principal", "L5", [("d-1", "I set direction", "strong"), ("d-2", "I hire", "none")]),
     )
     assert fresh.new == ("d-1", "d-2") and not fresh.shares_statements
     assert "new at" not in fresh.to_markdown() and "[new]" not in fresh.to_text()
@@ -322,9 +302,7 @@ def test_cli_compare_finds_the_next_level(capsys):
     out, err = capsys.readouterr()
     assert code == 0, err
     assert out.startswith("Ready for L5 Principal Software Engineer?")
-    code = main(
-        ["compare", doc, "-l", str(SE / "L4-Lead-Software-Engineer.md"), "--format", "json"]
-    )
+    code = main(["compare", doc, "-l", str(SE / "L4-Lead-Software-Engineer.md"), "--format", "json"])
     out, err = capsys.readouterr()
     data = json.loads(out)
     assert data["current"]["ladder"]["id"] == "lead-software-engineer"
@@ -351,9 +329,7 @@ def test_cli_compare_top_level_is_a_friendly_error(capsys, tmp_path):
     need(SE)
     doc = tmp_path / "brag.md"
     doc.write_text("- Shipped the thing\n", encoding="utf-8")
-    code = main(
-        ["compare", str(doc), "--ladder", str(SE / "L6-Senior-Principal-Software-Engineer.md")]
-    )
+    code = main(["compare", str(doc), "--ladder", str(SE / "L6-Senior-Principal-Software-Engineer.md")])
     _, err = capsys.readouterr()
     assert code == 1
     assert err.startswith("Error: No level above L6 Senior Principal Software Engineer")

@@ -74,8 +74,15 @@ def test_match_many_yields_a_refused_document_in_its_place(fake_matcher):
 
 
 def replace_limits(m: Matcher, **limits: int) -> Matcher:
-    return Matcher(m.ladder, m.embedder, m.index, m.scorer, exemplars=m.exemplars, borrowed=m.borrowed,
-                   settings=m.settings.replace(**limits))
+    return Matcher(
+        m.ladder,
+        m.embedder,
+        m.index,
+        m.scorer,
+        exemplars=m.exemplars,
+        borrowed=m.borrowed,
+        settings=m.settings.replace(**limits),
+    )
 
 
 def test_the_parts_constructor_matches_from_ladder(fake_matcher, fake_settings):

@@ -67,8 +67,9 @@ def test_the_check_separates_what_it_was_fitted_on(fake_matcher, tmp_path):
     m = fake_matcher(LADDER)
     index = m.index
     ids = [s.id for s in m.ladder.statements]
-    rows = [next(j for j, e in enumerate(index.entries) if e.kind == "statement" and e.statement_id == sid)
-            for sid in ids]
+    rows = [
+        next(j for j, e in enumerate(index.entries) if e.kind == "statement" and e.statement_id == sid) for sid in ids
+    ]
     stmt = index.vectors[rows]
     check = fit_check(index, ids, stmt, tmp_path)
     assert isinstance(check, PairCheck)

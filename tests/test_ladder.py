@@ -290,9 +290,7 @@ def test_leadership_qualities_attached(rel: str) -> None:
 
 @needs_shared
 def test_no_leadership_without_the_statement() -> None:
-    ladder = load_ladder(
-        LADDERS / "Engineering/Software-Engineering/L3-Senior-Software-Engineer.md"
-    )
+    ladder = load_ladder(LADDERS / "Engineering/Software-Engineering/L3-Senior-Software-Engineer.md")
     assert own_examples(ladder) == ladder.examples
 
 
@@ -300,9 +298,7 @@ def test_leadership_found_in_parent_folder(tmp_path: Path) -> None:
     (tmp_path / "Leadership.md").write_text("# Leadership\n\n## Leader\n\n- I lead.\n- I serve.\n")
     nested = tmp_path / "Eng" / "Team"
     nested.mkdir(parents=True)
-    text = MINIMAL.replace(
-        "- I know my domain.", "- I encompass all of the qualities listed in [Leadership](x)."
-    )
+    text = MINIMAL.replace("- I know my domain.", "- I encompass all of the qualities listed in [Leadership](x).")
     (nested / "L2-x.md").write_text(text)
     ladder = load_ladder(nested / "L2-x.md")
     assert [e.text for e in ladder.examples] == ["I fixed a bug.", "I lead.", "I serve."]
@@ -491,13 +487,10 @@ def test_duplicate_statements_kept_with_warning(caplog: pytest.LogCaptureFixture
 
 @needs_shared
 def test_pointer_stub() -> None:
-    ladder = load_ladder(
-        LADDERS / "Engineering/Software-Engineering/L1.0-Graduate-Software-Engineer.md"
-    )
+    ladder = load_ladder(LADDERS / "Engineering/Software-Engineering/L1.0-Graduate-Software-Engineer.md")
     assert ladder.pillars == ()
     assert ladder.note == (
-        "No statements of its own: points to Junior Software Engineer "
-        "(L1-Junior-Software-Engineer.md)."
+        "No statements of its own: points to Junior Software Engineer (L1-Junior-Software-Engineer.md)."
     )
 
 
@@ -623,9 +616,7 @@ def test_symlink_loops(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None
     assert "self.md" in messages and "back" in messages
 
 
-def test_folder_skips_companions_and_non_ladders(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_folder_skips_companions_and_non_ladders(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     (tmp_path / "lead-x.md").write_text(MINIMAL)
     (tmp_path / "lead-x.exemplars.md").write_text("# Exemplars: X\n\n## I know my domain.\n\n- y\n")
     (tmp_path / "README.md").write_text("# Readme\n\nHello.\n")
@@ -714,7 +705,5 @@ def test_trailing_ic_level_in_title() -> None:
         "IC4",
         "Senior Test Manager",
     )
-    from_file = parse_ladder(
-        "**Senior Test Manager (IC4)\n\n***Core\n- I manage.\n", path=Path("L4-x")
-    )
+    from_file = parse_ladder("**Senior Test Manager (IC4)\n\n***Core\n- I manage.\n", path=Path("L4-x"))
     assert from_file.level == "L4"  # the file name wins over (IC4)

@@ -93,6 +93,7 @@ def _around(before: str, unit: str, after: str = "") -> Callable[[int], str]:
 
 # -- ladders ----------------------------------------------------------------------------------
 
+
 def _ladder(text: str) -> object:
     return parse_ladder(text)
 
@@ -128,8 +129,9 @@ LADDER_CASES: dict[str, Callable[[int], str]] = {
     "_ITEM indent": _around("# L4: T" + PILLAR + "\n", " ", "x\n"),
     "_QUOTE spaces": _around("# L4: T\n\n>", " ", "x" + PILLAR),
     "_SHORTCODE": _around("# L4: T\n\n## :", "a", PILLAR),
-    "_ENCOMPASS target": _around("# L4: T\n\n## P\n\n- I encompass all the qualities listed in [Leadership](",
-                                 "a", "\n"),
+    "_ENCOMPASS target": _around(
+        "# L4: T\n\n## P\n\n- I encompass all the qualities listed in [Leadership](", "a", "\n"
+    ),
     "_ENCOMPASS repeated": _around("# L4: T\n\n## P\n\n- I ", "encompass all the ", "\n"),
     "_ITALIC_WRAP": _around("# L4: T\n\n> _", "a_", PILLAR),
     "_DETAILS_CLOSE": _around("# L4: T" + PILLAR + "\n", "</details ", "\n"),
@@ -260,15 +262,30 @@ def _distinct_lines(n: int) -> str:
         (parse_level, _rep("l")),
         (parse_level, _rep("L 1")),
     ],
-    ids=["exemplar lines", "exemplar autolinks", "exemplar heading", "json fence", "json fence braces",
-         "json braces", "clean_line bullets", "clean_line snake", "clean_line hashes", "md_escape urls",
-         "md_escape www", "md_escape at", "short spaces", "level letters", "level words"],
+    ids=[
+        "exemplar lines",
+        "exemplar autolinks",
+        "exemplar heading",
+        "json fence",
+        "json fence braces",
+        "json braces",
+        "clean_line bullets",
+        "clean_line snake",
+        "clean_line hashes",
+        "md_escape urls",
+        "md_escape www",
+        "md_escape at",
+        "short spaces",
+        "level letters",
+        "level words",
+    ],
 )
 def test_other_user_text_is_linear(fn, make):
     assert_linear(fn, make)
 
 
 # -- one user's upload and the app's other sessions -----------------------------------------
+
 
 def _longest_stall(fn: Callable[[], object]) -> tuple[object, float]:
     """fn's result, and the longest this interpreter stopped running other threads meanwhile."""

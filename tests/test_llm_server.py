@@ -478,7 +478,6 @@ def test_only_the_configured_endpoint_is_contacted(lse, llm_server, monkeypatch)
     """With an LLM configured, every connection the matcher opens goes to that endpoint, nowhere else."""
     from urllib.parse import urlparse
 
-
     target = urlparse(llm_server)
     contacted: list[tuple] = []
     real_connect = socket.socket.connect

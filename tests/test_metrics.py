@@ -23,9 +23,11 @@ def run(units, scores, decisions):
 
 def test_perfect_run():
     d = doc(["a", "b", "noise"], [{"s0"}, {"s1", "s2"}, set()])
-    r = run(["a", "b", "noise"],
-            [[0.9, 0.1, 0.1, 0.0], [0.1, 0.8, 0.7, 0.0], [0.1, 0.1, 0.1, 0.1]],
-            [{"s0"}, {"s1", "s2"}, set()])
+    r = run(
+        ["a", "b", "noise"],
+        [[0.9, 0.1, 0.1, 0.0], [0.1, 0.8, 0.7, 0.0], [0.1, 0.1, 0.1, 0.1]],
+        [{"s0"}, {"s1", "s2"}, set()],
+    )
     m = compute_metrics([d], [r])
     assert (m.unit_p, m.unit_r, m.unit_f1) == (1.0, 1.0, 1.0)
     assert m.r_at_1 == pytest.approx((1 + 0.5) / 2)  # second unit: 1 of 2 gold in top 1
@@ -37,9 +39,11 @@ def test_perfect_run():
 def test_mixed_run_counts_by_hand():
     d = doc(["a", "b", "n1", "n2"], [{"s0"}, {"s1"}, set(), set()])
     # a: wrong first, right second; b: gold ranked 4th; n1 gets a false positive.
-    r = run(["a", "b", "n1", "n2"],
-            [[0.5, 0.9, 0.1, 0.0], [0.9, 0.0, 0.8, 0.7], [0.9, 0, 0, 0], [0, 0, 0, 0]],
-            [{"s1", "s0"}, {"s0"}, {"s0"}, set()])
+    r = run(
+        ["a", "b", "n1", "n2"],
+        [[0.5, 0.9, 0.1, 0.0], [0.9, 0.0, 0.8, 0.7], [0.9, 0, 0, 0], [0, 0, 0, 0]],
+        [{"s1", "s0"}, {"s0"}, {"s0"}, set()],
+    )
     m = compute_metrics([d], [r])
     # pairs: tp = a:s0; fp = a:s1, b:s0, n1:s0; fn = b:s1
     assert m.unit_p == pytest.approx(1 / 4)

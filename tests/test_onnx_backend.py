@@ -100,9 +100,7 @@ def test_parity_with_torch(onnx_embedder: OnnxEmbedder, torch_embedder: TorchEmb
     assert cosines.min() >= 0.97, cosines
 
 
-def test_protocol_and_fingerprint(
-    onnx_embedder: OnnxEmbedder, torch_embedder: TorchEmbedder
-) -> None:
+def test_protocol_and_fingerprint(onnx_embedder: OnnxEmbedder, torch_embedder: TorchEmbedder) -> None:
     assert onnx_embedder.backend == "onnx"
     assert onnx_embedder.name == DEFAULT_MODEL
     assert onnx_embedder.dim == torch_embedder.dim == 384
@@ -166,9 +164,7 @@ def test_reload_reuses_the_export(onnx_cache: Path, onnx_embedder: OnnxEmbedder,
     with caplog.at_level(logging.DEBUG, logger="matcher.onnx_backend"):
         again = OnnxEmbedder(DEFAULT_MODEL, onnx_cache)
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
-    assert not [
-        r for r in caplog.records if "export" in r.getMessage() and r.levelno >= logging.INFO
-    ]
+    assert not [r for r in caplog.records if "export" in r.getMessage() and r.levelno >= logging.INFO]
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     np.testing.assert_allclose(again.encode(SENTENCES), onnx_embedder.encode(SENTENCES), atol=1e-6)
 
@@ -193,9 +189,7 @@ def test_corrupt_export_is_rebuilt_with_a_warning(onnx_cache: Path, tmp_path: Pa
     assert model.stat().st_size == good_size
     assert not leftover.exists()
     assert not superseded.exists()
-    np.testing.assert_allclose(
-        np.linalg.norm(rebuilt.encode(SENTENCES[:3]), axis=1), 1.0, atol=1e-5
-    )
+    np.testing.assert_allclose(np.linalg.norm(rebuilt.encode(SENTENCES[:3]), axis=1), 1.0, atol=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -236,9 +230,7 @@ def test_runtime_imports_no_torch(onnx_cache: Path) -> None:
         print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in heavy)))
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
@@ -294,9 +286,7 @@ def test_default_matcher_runs_the_tuned_model_on_onnx_without_torch(matchers) ->
         """
     )
     env = {k: v for k, v in os.environ.items() if k not in ("MATCHER_BACKEND", "MATCHER_TUNE")}
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env
-    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["backend"] == out["meta_backend"] == "onnx"

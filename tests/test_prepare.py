@@ -26,10 +26,12 @@ def test_fine_tuning_writes_nothing_to_standard_output(tmp_path: Path, capfd) ->
     ladder = load_ladder("lead-software-engineer")
     first, second = ladder.statements[:2]
     # A tiny run: four pairs, one epoch, into a temp model cache.
-    exemplars = ExemplarSet({
-        first.id: ("Kept a running design doc for the queue rewrite", "Chose Postgres over Mongo and wrote why"),
-        second.id: ("Answered every support escalation about billing", "Became the go-to person for payments"),
-    })
+    exemplars = ExemplarSet(
+        {
+            first.id: ("Kept a running design doc for the queue rewrite", "Chose Postgres over Mongo and wrote why"),
+            second.id: ("Answered every support escalation about billing", "Became the go-to person for payments"),
+        }
+    )
     path = tuned_model(DEFAULT_MODEL, [(ladder, exemplars)], tmp_path, TuneConfig(epochs=1, batch_size=4))
     out, err = capfd.readouterr()
     assert out == ""

@@ -128,7 +128,10 @@ def test_docx_table_rows_and_nested_bullets(tmp_path):
     text = read_document(path)
     assert "\n  - Wrote their migration guide" in text
     assert [t for _, t in units(text)] == [
-        "Shipped the search filters", "Wrote their migration guide", "Q3 · Led the on-call rota redesign"]
+        "Shipped the search filters",
+        "Wrote their migration guide",
+        "Q3 · Led the on-call rota redesign",
+    ]
 
 
 def test_pdf_keeps_headings_bullets_numbering_and_joins_wrapped_lines(tmp_path):
@@ -154,8 +157,10 @@ def test_html_export_google_docs_and_confluence_style():
     text = read_document(html, "export.html")
     assert "injected" not in text and "color:red" not in text and "<" not in text
     assert units(text) == [
-        ("Projects",
-         "Took over the orphaned billing exporter after its author left and fixed the duplicate-invoice bug"),
+        (
+            "Projects",
+            "Took over the orphaned billing exporter after its author left and fixed the duplicate-invoice bug",
+        ),
         ("Projects", "Wrote the team’s code review guide & added a CI check"),
         ("Projects", "Review turnaround dropped from 3 days to 1"),
         ("Projects", "Adopted by two other teams"),
@@ -249,11 +254,12 @@ def test_docx_whose_xml_is_hostile_is_a_clear_error(tmp_path):
     """A billion-laughs document.xml: entities are not expanded, and the file is refused or read
     without them, never hangs."""
     source = make_docx(tmp_path / "a.docx")
-    lol = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-           + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i else "&lol;" * 10}">'
-                     for i in range(9))
-           + ']><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-           "<w:body><w:p><w:r><w:t>&lol8;</w:t></w:r></w:p></w:body></w:document>")
+    lol = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i else "&lol;" * 10}">' for i in range(9))
+        + ']><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        "<w:body><w:p><w:r><w:t>&lol8;</w:t></w:r></w:p></w:body></w:document>"
+    )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as out, zipfile.ZipFile(source) as src:
         for info in src.infolist():

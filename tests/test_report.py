@@ -14,8 +14,14 @@ CORE_KEYS = {"ladder", "units", "statements", "pillars", "uncovered", "unmatched
 def _report(llm: bool = False) -> Report:
     m1 = Match("s1", "I lead incidents.", "Delivery", 0.91)
     m2 = Match("s2", "I coach peers.", "People", 0.2)
-    extra_u = {"evidence_source": "llm+embedding", "judge": {"source": "llm", "evidences": ["s1"],
-                                                               "reason": "ran the incident"}} if llm else {}
+    extra_u = (
+        {
+            "evidence_source": "llm+embedding",
+            "judge": {"source": "llm", "evidences": ["s1"], "reason": "ran the incident"},
+        }
+        if llm
+        else {}
+    )
     units = (
         UnitResult("u1", "=Ran the March outage review", 3, "Q1", (m1, m2), ("s1",), extra_u),
         UnitResult("u2", "Took two weeks off", 4, "Q1", (m2, m1), ()),
@@ -35,8 +41,12 @@ def test_dict_keeps_the_core_schema():
     d = json.loads(_report().to_json())
     assert set(d) >= CORE_KEYS
     assert d["uncovered"] == ["s2"] and d["unmatched_units"] == ["u2"]
-    assert d["units"][0]["matches"][0] == {"statement_id": "s1", "statement": "I lead incidents.",
-                                           "pillar": "Delivery", "score": 0.91}
+    assert d["units"][0]["matches"][0] == {
+        "statement_id": "s1",
+        "statement": "I lead incidents.",
+        "pillar": "Delivery",
+        "score": 0.91,
+    }
     assert set(d["statements"][0]) == {"id", "pillar", "text", "strength", "score", "evidence", "closest"}
     assert {"end_line", "signals"} <= set(d["units"][0])
 

@@ -75,8 +75,11 @@ def test_importing_the_library_changes_no_setting_of_the_process():
         "root = logging.getLogger()\n"
         "print(json.dumps([sorted(changed), len(root.handlers), len(root.filters)]))\n"
     )
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("MATCHER_", "HF_", "TRANSFORMERS_", "ORT_", "STREAMLIT_", "DO_NOT_TRACK"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MATCHER_", "HF_", "TRANSFORMERS_", "ORT_", "STREAMLIT_", "DO_NOT_TRACK"))
+    }
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     changed, handlers, filters = json.loads(out.stdout.strip().splitlines()[-1])

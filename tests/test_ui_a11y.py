@@ -56,5 +56,4 @@ def test_charts_carry_dark_text_and_a_description(ladder):
     assert heat["description"].startswith("Heatmap of 26 statements by 2 people (alice, bob)")
     # Each cell carries a symbol besides its colour.
     layers = heat["spec"]["layer"]
-    assert any(layer["mark"]["type"] == "text" and layer["encoding"]["text"]["field"] == "symbol"
-               for layer in layers)
+    assert any(layer["mark"]["type"] == "text" and layer["encoding"]["text"]["field"] == "symbol" for layer in layers)

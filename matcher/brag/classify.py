@@ -77,11 +77,7 @@ def _is_skippable(text: str) -> bool:
     """Structural lines that carry no text: bare HTML tags, link definitions, lone images."""
     if text[0] not in "<[!" or len(text) > _LABEL_MAX:
         return False
-    return bool(
-        _HTML_TAG_LINE.fullmatch(text)
-        or _LINK_DEFINITION.fullmatch(text)
-        or _IMAGE_ONLY.fullmatch(text)
-    )
+    return bool(_HTML_TAG_LINE.fullmatch(text) or _LINK_DEFINITION.fullmatch(text) or _IMAGE_ONLY.fullmatch(text))
 
 
 def _atx_heading(line: _Line) -> str | None:
@@ -198,9 +194,7 @@ def _symbol_marker_end(text: str) -> int:
     j = 0
     while j < len(text) and j < 8:
         ch = text[j]
-        symbol = ch in _BULLET_CHARS or (
-            not ch.isascii() and unicodedata.category(ch) in ("So", "Sm", "Sk")
-        )
+        symbol = ch in _BULLET_CHARS or (not ch.isascii() and unicodedata.category(ch) in ("So", "Sm", "Sk"))
         joiner = j > 0 and (ch in _EMOJI_JOINERS or unicodedata.category(ch) in ("Mn", "Me"))
         if not (symbol or joiner):
             break

@@ -22,9 +22,7 @@ class _Line(NamedTuple):  # a tuple: there is one per source line, so it must be
     text: str
 
     def tail(self, offset: int) -> _Line:
-        return _Line(
-            self.no, self.start + offset, self.end, self.indent, self.quote, self.text[offset:]
-        )
+        return _Line(self.no, self.start + offset, self.end, self.indent, self.quote, self.text[offset:])
 
 
 def _blank(no: int) -> _Line:
@@ -103,9 +101,7 @@ def _front_matter_end(src: Sequence[str]) -> int:
     return 0
 
 
-def _comment_window(
-    s: str, lo: int, hi: int, in_comment: bool, closes_later: bool
-) -> tuple[int, int, bool]:
+def _comment_window(s: str, lo: int, hi: int, in_comment: bool, closes_later: bool) -> tuple[int, int, bool]:
     """Narrow `s[lo:hi]` to the part outside HTML comments that start or end on this line.
 
     Comments wholly inside the window stay; `_display` drops them from the unit text. Like a

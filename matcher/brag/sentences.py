@@ -43,9 +43,7 @@ def _is_boundary(token: str, nxt: str) -> bool:
     if not core or core[-1] not in _TERMINAL:
         return False
     start = nxt.lstrip("*_[(`~")
-    if not (
-        nxt[0] in _QUOTES or start[:1] in _QUOTES or start[:1].isupper() or start[:1].isdigit()
-    ):
+    if not (nxt[0] in _QUOTES or start[:1] in _QUOTES or start[:1].isupper() or start[:1].isdigit()):
         return False
     return core[-1] != "." or not _is_abbreviation(core, start)
 

@@ -54,20 +54,15 @@ _SECTION_WORDS: dict[str, frozenset[str]] = {
         "wishlist next-year next-quarter next-half next-steps next-up looking-ahead looking-forward "
         "next-cycle future-work what's-next tomorrow next-week next"
     ),
-    "section:learning": _words(
-        "learned learnt learning learnings lesson lessons til takeaways today-i-learned"
-    ),
+    "section:learning": _words("learned learnt learning learnings lesson lessons til takeaways today-i-learned"),
     "section:talks": _words(
         "talk talks conference conferences course courses training trainings reading books book "
         "podcasts podcast meetups meetup workshops certifications certification webinars "
         "reading-list"
     ),
-    "section:personal": _words(
-        "personal hobbies hobby outside-of side-projects non-work off-work family life"
-    ),
+    "section:personal": _words("personal hobbies hobby outside-of side-projects non-work off-work family life"),
     "section:feedback": _words(
-        "feedback kudos praise shoutouts shout-outs shoutout recognition testimonials thanks "
-        "thank-you compliments"
+        "feedback kudos praise shoutouts shout-outs shoutout recognition testimonials thanks thank-you compliments"
     ),
     "section:notes": _words(
         "notes note todo todos to-do to-dos to-do's backlog questions scratch follow-ups followups "
@@ -114,9 +109,7 @@ _CONDITIONAL = _words(
     "considering consider contemplating pondering wondering might may maybe perhaps possibly "
     "potentially could would should debating weighing whether"
 )
-_WHETHER_VERBS = _words(
-    "evaluating exploring investigating deciding figuring assessing checking seeing"
-)
+_WHETHER_VERBS = _words("evaluating exploring investigating deciding figuring assessing checking seeing")
 _WHETHER = _words("whether if")
 _THINKING = _words("thinking")
 _ABOUT = _words("about of")
@@ -128,8 +121,9 @@ _PERIODS = _words(
 )
 _TIME_OPENERS = _words("this in by over during for from before after")
 _SUBJECTS = _words("i we me team our my the i'm we're")
-_AUX = _words("am are is be been also still currently really then now definitely probably "
-              "hopefully eventually soon actively just")
+_AUX = _words(
+    "am are is be been also still currently really then now definitely probably hopefully eventually soon actively just"
+)
 _GOAL_LABELS = _words("goal goals plan plans next objective objectives aim intention")
 _TODO_LABELS = _words("todo to-do fixme tbd followup follow-up action")
 _TODO_WORDS = frozenset({"TODO", "FIXME", "TBD"})
@@ -160,7 +154,7 @@ def _head_words(text: str) -> list[str]:
 
 
 def _mood(words: list[str]) -> set[str]:
-    """"future" / "conditional" from the first words of an item (already past any date)."""
+    """ "future" / "conditional" from the first words of an item (already past any date)."""
     if not words:
         return set()
     first = words[0]
@@ -199,9 +193,7 @@ def _mood(words: list[str]) -> set[str]:
     return set()
 
 
-def item_signals(
-    raw: str, text: str, sentences: tuple[str, ...], *, unchecked: bool = False
-) -> frozenset[str]:
+def item_signals(raw: str, text: str, sentences: tuple[str, ...], *, unchecked: bool = False) -> frozenset[str]:
     """The item's own signals (future, conditional, question, todo) from its raw and reduced text.
 
     `raw` must already be past any list marker; a leading date or time is skipped here.
@@ -214,8 +206,7 @@ def item_signals(
             head = head[m.end() :].lstrip(" \t:-–—|,.)]*_")
     out |= _mood(_head_words(_skip_bold_title(head)))
     if sentences and (
-        sentences[0].rstrip(_CLOSERS + " ").endswith("?")
-        or sentences[-1].rstrip(_CLOSERS + " ").endswith("?")
+        sentences[0].rstrip(_CLOSERS + " ").endswith("?") or sentences[-1].rstrip(_CLOSERS + " ").endswith("?")
     ):
         out.add("question")
     if unchecked or any(w.strip("()[]:,.;!") in _TODO_WORDS for w in text.split()):

@@ -62,8 +62,19 @@ _LABEL_LEVEL = 7  # labels (bold lines, dates, "Highlights:") nest under every h
 # Lines of standup notes that head the notes below them (nested under any other label).
 _STANDUP_LABELS = frozenset(
     {
-        "yesterday", "today", "tomorrow", "blockers", "blocked", "done", "doing", "wip", "next",
-        "last week", "this week", "next week", "next up",
+        "yesterday",
+        "today",
+        "tomorrow",
+        "blockers",
+        "blocked",
+        "done",
+        "doing",
+        "wip",
+        "next",
+        "last week",
+        "this week",
+        "next week",
+        "next up",
     }
 )
 _WRAP_LONG = 60  # lines this long throughout a block are a wrapped paragraph's, not notes
@@ -109,8 +120,7 @@ def _log_groups(block: Sequence[_Line]) -> Iterator[tuple[bool, list[_Line]]]:
                 yield is_entry, group
             group, is_entry = [line], True
         elif (group and not is_entry) or (
-            is_entry
-            and (line.indent > group[0].indent or _looks_wrapped(group[-1].text, line.text))
+            is_entry and (line.indent > group[0].indent or _looks_wrapped(group[-1].text, line.text))
         ):
             group.append(line)  # a plain run goes on, or an entry wraps onto this line
         else:
@@ -133,9 +143,7 @@ def _wraps(prev: str, nxt: str, width: int, lower_wraps: bool = False) -> bool:
     if lower_wraps and _first_letter(nxt).islower() and not _ends_sentence(prev):
         return True
     tail = prev[-40:].rstrip()
-    if tail and (
-        tail[-1] in _CONTINUATION_CHARS or tail.rsplit(None, 1)[-1].lower() in _CONTINUATION_WORDS
-    ):
+    if tail and (tail[-1] in _CONTINUATION_CHARS or tail.rsplit(None, 1)[-1].lower() in _CONTINUATION_WORDS):
         return True
     if width < _WRAP_MIN:
         return False
@@ -360,9 +368,7 @@ class _Splitter:
             return False
         if nxt == i + 1 and _looks_wrapped(text, following):
             return False
-        return _item_offset(following) is None and (
-            _ends_sentence(following) or len(following.split()) >= 8
-        )
+        return _item_offset(following) is None and (_ends_sentence(following) or len(following.split()) >= 8)
 
     def _is_document_title(self, text: str) -> bool:
         """The first line of a document without markdown headings is usually its title."""
@@ -382,9 +388,7 @@ class _Splitter:
         title = self.block[-1]
         if title.quote != line.quote:
             return False
-        if chars == {"-"} and (
-            len(self.block) > 1 or len(title.text) > 100 or _ends_sentence(title.text)
-        ):
+        if chars == {"-"} and (len(self.block) > 1 or len(title.text) > 100 or _ends_sentence(title.text)):
             return False  # more likely a rule after a paragraph than a heading
         self.block.pop()
         self._flush_block()
@@ -405,9 +409,7 @@ class _Splitter:
         pieces = [piece] if piece.text else []
         parent = parents[-1][2] if parents else None
         unchecked = line.text[:offset].rstrip().endswith("[ ]")
-        self.item = _Item(
-            pieces, line.indent, line.quote, self.section, self.kinds, parent, unchecked
-        )
+        self.item = _Item(pieces, line.indent, line.quote, self.section, self.kinds, parent, unchecked)
 
     def _has_children(self, line: _Line, i: int) -> bool:
         """Whether the next non-blank line is an item nested under the item on `line`."""
@@ -547,7 +549,6 @@ def _strip_comments(text: str) -> str:
 def _display(content: str) -> str:
     """The unit text: `reduce_markdown` of the content, without HTML comments."""
     return _reduce(_strip_comments(content) if "<!--" in content else content)
-
 
 
 def _source_text(src: Sequence[str], first: tuple[int, int], last: tuple[int, int]) -> str:

@@ -40,8 +40,7 @@ _CONTINUATION_CHARS = ",;:-–—/(&+"
 
 # First words of review-tool prompts ("Describe your biggest accomplishment.").
 _PROMPT_WORDS = _words(
-    "describe list share explain summarize summarise outline reflect provide tell please give "
-    "identify"
+    "describe list share explain summarize summarise outline reflect provide tell please give identify"
 )
 # Past-tense verbs that start accomplishments, so a short line starting with one is not a title.
 _PAST_VERBS = _words(
@@ -49,8 +48,7 @@ _PAST_VERBS = _words(
     "caught chose did found held kept met put read saw sent spent taught told went"
 )
 _INTERROGATIVES = _words(
-    "what how which where when why who whom whose did do does have has had is are was were can "
-    "could would should will"
+    "what how which where when why who whom whose did do does have has had is are was were can could would should will"
 )
 
 _BULLET_CHARS = frozenset("•‣⁃◦·∙▪▫●○◆◇■□►▸▹▻➤➢➔→⇒✓✔✗✘☐☑☒–—")

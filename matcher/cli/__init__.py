@@ -20,8 +20,9 @@ COMMAND_MODULES = (core, compare, llm, batch, doctor)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="evidence-matcher",
-                                     description="Match a brag document against a career ladder.")
+    parser = argparse.ArgumentParser(
+        prog="evidence-matcher", description="Match a brag document against a career ladder."
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMAND_MODULES:

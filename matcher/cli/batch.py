@@ -20,12 +20,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
     disable = None if args.progress == "auto" else args.progress == "never"
     with tqdm(total=total, unit="doc", file=sys.stderr, disable=disable, dynamic_ncols=True) as bar:
         try:
-            summary = run_batch(args.source, args.out, args.ladder or "", fmt=args.format, settings=settings,
-                                progress=bar.update)
+            summary = run_batch(
+                args.source, args.out, args.ladder or "", fmt=args.format, settings=settings, progress=bar.update
+            )
         except KeyboardInterrupt:
             bar.close()
-            print(f"Interrupted: rerun the same command to resume; {args.out} keeps what was done.",
-                  file=sys.stderr)
+            print(f"Interrupted: rerun the same command to resume; {args.out} keeps what was done.", file=sys.stderr)
             raise
     parts = [f"{summary.written} documents written to {summary.output}"]
     if summary.errors:
@@ -41,16 +41,23 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("batch", help="match a folder or JSONL file of brag documents into one CSV/JSONL file",
-                       description="Match many brag documents. SOURCE is a folder (every .md, .markdown, "
-                       ".txt, .docx, .pdf, .html or .htm file below it) or a JSONL file "
-                       "(one {\"id\", \"text\", \"ladder\"?} object a line). "
-                       "Rerunning the same command resumes an interrupted batch.")
+    p = sub.add_parser(
+        "batch",
+        help="match a folder or JSONL file of brag documents into one CSV/JSONL file",
+        description="Match many brag documents. SOURCE is a folder (every .md, .markdown, "
+        ".txt, .docx, .pdf, .html or .htm file below it) or a JSONL file "
+        '(one {"id", "text", "ladder"?} object a line). '
+        "Rerunning the same command resumes an interrupted batch.",
+    )
     p.add_argument("source", help="folder of brag documents, or a .jsonl file")
     p.add_argument("--ladder", "-l", help="ladder id or file for documents that do not name their own")
     p.add_argument("--out", "-o", required=True, help="output file: .csv or .jsonl")
     p.add_argument("--format", "-f", choices=("csv", "jsonl"), help="output format (default: from --out)")
-    p.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
-                   help="progress bar on standard error (auto: when it is a terminal)")
+    p.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress bar on standard error (auto: when it is a terminal)",
+    )
     add_model_args(p)
     p.set_defaults(func=cmd_batch)

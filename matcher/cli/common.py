@@ -15,9 +15,18 @@ _ADVICE = "split the document, or raise MATCHER_MAX_BYTES."
 __all__ = ["EVAL_COLUMNS", "add_model_args", "read_document", "settings_from", "write_output"]
 
 # (column heading, Metrics field) for the eval tables.
-EVAL_COLUMNS = [("unit P", "unit_p"), ("unit R", "unit_r"), ("unit F1", "unit_f1"), ("R@1", "r_at_1"),
-                ("R@3", "r_at_3"), ("MRR", "mrr"), ("noise FPR", "noise_fpr"), ("doc P", "doc_p"),
-                ("doc R", "doc_r"), ("doc F1", "doc_f1")]
+EVAL_COLUMNS = [
+    ("unit P", "unit_p"),
+    ("unit R", "unit_r"),
+    ("unit F1", "unit_f1"),
+    ("R@1", "r_at_1"),
+    ("R@3", "r_at_3"),
+    ("MRR", "mrr"),
+    ("noise FPR", "noise_fpr"),
+    ("doc P", "doc_p"),
+    ("doc R", "doc_r"),
+    ("doc F1", "doc_f1"),
+]
 
 
 def read_document(source: str, settings: Settings) -> str:
@@ -47,8 +56,9 @@ def write_output(text: str, output: str | None) -> None:
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="sentence-transformers model name or path (default: packaged MiniLM; "
-                   "env MATCHER_MODEL)")
+    p.add_argument(
+        "--model", help="sentence-transformers model name or path (default: packaged MiniLM; env MATCHER_MODEL)"
+    )
     p.add_argument("--backend", choices=("auto", "torch", "onnx"), help="encoder backend (env MATCHER_BACKEND)")
     p.add_argument("--cache-dir", help="index cache folder (env MATCHER_CACHE)")
 

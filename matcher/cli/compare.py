@@ -46,8 +46,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compare", help="how much of the next level a document already evidences")
     p.add_argument("document", help="brag document (.md/.txt), or - for standard input")
     p.add_argument("--ladder", "-l", required=True, help="current level: corpus id or ladder file")
-    p.add_argument("--next", "-n", help="the level to compare with (default: the next level among the "
-                   "ladders in the same folder as --ladder)")
+    p.add_argument(
+        "--next",
+        "-n",
+        help="the level to compare with (default: the next level among the ladders in the same folder as --ladder)",
+    )
     p.add_argument("--format", "-f", choices=COMPARE_FORMATS, default="text")
     p.add_argument("--output", "-o", help="write the comparison to this file, not standard output")
     add_model_args(p)

@@ -45,8 +45,16 @@ def cmd_ladders(args: argparse.Namespace) -> int:
     else:
         ladders = load_ladders(args.path) if args.path else load_ladders()
     if args.json:
-        rows = [{"id": lad.id, "level": lad.level, "title": lad.title, "statements": len(lad.statements),
-                 "path": str(lad.path or "")} for lad in ladders]
+        rows = [
+            {
+                "id": lad.id,
+                "level": lad.level,
+                "title": lad.title,
+                "statements": len(lad.statements),
+                "path": str(lad.path or ""),
+            }
+            for lad in ladders
+        ]
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return 0
     width = max((len(lad.id) for lad in ladders), default=2)
@@ -112,8 +120,10 @@ def _require_bm25() -> None:
     from ..errors import MatcherError
 
     if importlib.util.find_spec("rank_bm25") is None:
-        raise MatcherError("The BM25 baseline needs rank-bm25 (the 'eval' extra): "
-                           "pip install 'evidence-matcher[eval]', or pass --no-baselines.")
+        raise MatcherError(
+            "The BM25 baseline needs rank-bm25 (the 'eval' extra): "
+            "pip install 'evidence-matcher[eval]', or pass --no-baselines."
+        )
 
 
 def cmd_warm(args: argparse.Namespace) -> int:
@@ -127,8 +137,10 @@ def cmd_warm(args: argparse.Namespace) -> int:
     embedder = prepare_model(settings)
     for ladder in load_ladders():
         m = Matcher.from_ladder(ladder, settings=settings, embedder=embedder)
-        print(f"{ladder.id}: {len(m.index.entries)} index entries, model {m.embedder.name} "
-              f"({m.embedder.backend})", file=sys.stderr)
+        print(
+            f"{ladder.id}: {len(m.index.entries)} index entries, model {m.embedder.name} ({m.embedder.backend})",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -149,16 +161,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_ladders)
 
     p = sub.add_parser("eval", help="measure the matcher on hand-labelled documents")
-    p.add_argument("paths", nargs="+", metavar="DIR",
-                   help="dev set folders (labels.jsonl + docs/), each reported and then together; "
-                        "or one labels.jsonl with --docs")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="DIR",
+        help="dev set folders (labels.jsonl + docs/), each reported and then together; or one labels.jsonl with --docs",
+    )
     p.add_argument("--docs", help="folder of the labelled documents (<doc>.md), with one labels.jsonl")
     p.add_argument("--per-doc", action="store_true", help="also report each document's figures")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--gold-units", action="store_true", help="use the gold units instead of splitting")
     p.add_argument("--no-baselines", action="store_true", help="skip the BM25 and cosine baselines")
-    p.add_argument("--judge", action="store_true",
-                   help="also measure the matcher with the LLM judge (needs an LLM endpoint)")
+    p.add_argument(
+        "--judge", action="store_true", help="also measure the matcher with the LLM judge (needs an LLM endpoint)"
+    )
     add_model_args(p)
     add_llm_args(p)
     p.set_defaults(func=cmd_eval)

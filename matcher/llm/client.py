@@ -355,8 +355,10 @@ class LLMClient:
         return LLMBadResponse(f"The LLM endpoint at {url} answered {exc}.")
 
     def _timeout_text(self) -> str:
-        return (f"The LLM endpoint at {self.config.base_url} did not answer within "
-                f"{self.config.timeout:g} s (MATCHER_LLM_TIMEOUT / --llm-timeout).")
+        return (
+            f"The LLM endpoint at {self.config.base_url} did not answer within "
+            f"{self.config.timeout:g} s (MATCHER_LLM_TIMEOUT / --llm-timeout)."
+        )
 
     def _status_text(self, exc: Any) -> str:
         url = self.config.base_url

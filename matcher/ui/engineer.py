@@ -92,8 +92,12 @@ def downloads(report: Report, who: Handover, gaps: list[Gap]) -> list[Download]:
     stem = export_stem(report, who)
     title = f"{report.ladder.get('level', '')} {report.ladder.get('title', '')}".strip()
     return [
-        Download("Report to hand over (HTML, print or save as PDF)", handover_html(report, who, gaps),
-                 f"{stem}.html", "text/html"),
+        Download(
+            "Report to hand over (HTML, print or save as PDF)",
+            handover_html(report, who, gaps),
+            f"{stem}.html",
+            "text/html",
+        ),
         Download("JSON", report.to_json(), f"{stem}.json", "application/json"),
         Download("CSV", CSV_BOM + report.to_csv(), f"{stem}.csv", "text/csv"),
         Download("Markdown", report.to_markdown(), f"{stem}.md", "text/markdown"),
@@ -102,8 +106,9 @@ def downloads(report: Report, who: Handover, gaps: list[Gap]) -> list[Download]:
     ]
 
 
-def render_report(report: Report, ladder: Ladder, who: Handover | None = None,
-                  exemplars: ExemplarSet | None = None) -> None:
+def render_report(
+    report: Report, ladder: Ladder, who: Handover | None = None, exemplars: ExemplarSet | None = None
+) -> None:
     show_warnings(report.meta.get("warnings", []))
     if not report.units:
         st.info("No accomplishments found in this document: add bullets, dated lines or sentences.")
@@ -141,8 +146,11 @@ def _not_a_brag_doc(report: Report) -> None:
     """A hint above a report in which nothing counts (random text, or the wrong ladder)."""
     st.info(
         "This does not look like a brag document for this ladder: "
-        + ("its one line evidences no statement" if len(report.units) == 1
-           else f"none of its {len(report.units)} lines evidences any statement")
+        + (
+            "its one line evidences no statement"
+            if len(report.units) == 1
+            else f"none of its {len(report.units)} lines evidences any statement"
+        )
         + ". A brag document lists things you did and what came of them, one per line, "
         "for example “Led the billing migration with two other teams; cut failed payments by 30%”. Check that "
         "the right file and ladder are chosen.",

@@ -88,12 +88,17 @@ def _pick_levels() -> tuple[Ladder, Ladder] | None:
     uploaded = [lad for lad in (guarded(read_ladder_upload, u) for u in uploads or []) if lad is not None]
     by_track = tracks([*uploaded, *ladders], root)
     if not by_track:
-        st.info("No ladders with levels (L1 … L6) to compare: add your track's ladder files above.",
-                icon=":material/upload_file:")
+        st.info(
+            "No ladders with levels (L1 … L6) to compare: add your track's ladder files above.",
+            icon=":material/upload_file:",
+        )
         return None
     names = list(by_track)
-    preferred = (names.index(UPLOADED_TRACK) if UPLOADED_TRACK in names else
-                 next((i for i, n in enumerate(names) if "software" in n.lower()), 0))
+    preferred = (
+        names.index(UPLOADED_TRACK)
+        if UPLOADED_TRACK in names
+        else next((i for i, n in enumerate(names) if "software" in n.lower()), 0)
+    )
     track = st.selectbox("Track", names, index=preferred, key=f"{PREFIX}_track_{len(uploaded)}")
     levels = by_track[track]
     left, right = st.columns(2, gap="medium")
@@ -109,8 +114,9 @@ def _pick_levels() -> tuple[Ladder, Ladder] | None:
     found = next_level(current, levels)
     others = [lad for lad in levels if lad is not current]
     if not others:
-        st.info("This track has a single level: there is nothing to compare with. Add the next level's "
-                "ladder file above.")
+        st.info(
+            "This track has a single level: there is nothing to compare with. Add the next level's ladder file above."
+        )
         return None
     default = others.index(found) if found in others else len(others) - 1
     next_i = right.selectbox(
@@ -239,8 +245,10 @@ def _pillar_chart(c: LevelComparison) -> alt.Chart:
     )
     text = base.mark_text(align="left", dx=4, fontSize=12).encode(x="share:Q", text="label:N", color=alt.value("#333"))
     parts = "; ".join(f"{r['pillar']} at {r['level']}: {r['label']}" for r in rows)
-    return readable((bars + text).properties(height=alt.Step(18)),
-                    f"Bar chart of the share of each pillar's statements evidenced at both levels: {parts}.")
+    return readable(
+        (bars + text).properties(height=alt.Step(18)),
+        f"Bar chart of the share of each pillar's statements evidenced at both levels: {parts}.",
+    )
 
 
 def _statements(c: LevelComparison, ids: tuple[str, ...], tag: str, nxt: Ladder, *, new: set[str], gaps: bool) -> None:

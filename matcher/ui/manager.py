@@ -96,8 +96,14 @@ def render_team(docs: Sequence[tuple[str, str]], ladder: Ladder, settings: Setti
     event = st.altair_chart(team.heatmap(), width="content", on_select="rerun", key=f"{PREFIX}_heatmap")
     _drill_down(team, _selected_cell(event))
     download_row(
-        [Download("Matrix as CSV (strengths, scores, evidencing lines)", team.to_csv(),
-                  f"team-{ladder.id}.csv", "text/csv")],
+        [
+            Download(
+                "Matrix as CSV (strengths, scores, evidencing lines)",
+                team.to_csv(),
+                f"team-{ladder.id}.csv",
+                "text/csv",
+            )
+        ],
         key=f"{PREFIX}_dl",
     )
     with st.expander(f"The statements in full ({len(team.statements)})"):
@@ -130,20 +136,25 @@ def _drill_down(team: Team, clicked: tuple[str, str] | None) -> None:
         st.markdown("**:material/manage_search: Who evidences what, and with which lines**")
         left, right = st.columns([1, 3], gap="medium")
         person = left.selectbox("Person", list(team.people), key=f"{PREFIX}_cell_person")
-        sid = right.selectbox("Statement", ids, key=f"{PREFIX}_cell_statement",
-                              format_func=lambda k: short(texts[k], 150))
+        sid = right.selectbox(
+            "Statement", ids, key=f"{PREFIX}_cell_statement", format_func=lambda k: short(texts[k], 150)
+        )
         if person is None or sid is None:
             return
         result = team.reports[team.people.index(person)].statement(sid)
-        st.markdown(f"{STRENGTH_BADGES[result.strength]} **{md_escape(person)}** · score {result.score:.2f} · "
-                    f"{md_escape(texts[sid])}")
+        st.markdown(
+            f"{STRENGTH_BADGES[result.strength]} **{md_escape(person)}** · score {result.score:.2f} · "
+            f"{md_escape(texts[sid])}"
+        )
         lines = team.evidence_lines(person, sid)
         if lines:
             st.markdown("\n".join(f"- {md_escape(line)}" for line in lines))
         else:
             near = team.closest_line(person, sid)
-            st.caption(f"No line of {md_escape(person)}'s document evidences it"
-                       + (f"; the closest is {md_escape(near)}." if near else "."))
+            st.caption(
+                f"No line of {md_escape(person)}'s document evidences it"
+                + (f"; the closest is {md_escape(near)}." if near else ".")
+            )
 
 
 def _summary(team: Team) -> None:

@@ -59,9 +59,7 @@ class Team:
         return self.reports[0].statements if self.reports else ()
 
     def _who(self, statement_id: str) -> list[str]:
-        return [
-            p for p, r in zip(self.people, self.reports, strict=True) if r.statement(statement_id).covered
-        ]
+        return [p for p, r in zip(self.people, self.reports, strict=True) if r.statement(statement_id).covered]
 
     def matrix(self) -> pd.DataFrame:
         """One row per statement (ladder order), one strength column per person."""
@@ -113,8 +111,12 @@ class Team:
         """The heatmap's rows in full: label, pillar, statement text and how many people evidence it."""
         labels = self.labels()
         rows = [
-            {"Row": labels[s.id], "Pillar": s.pillar, "Statement": statement_text(s),
-             "People evidencing": f"{len(self._who(s.id))} of {len(self.people)}"}
+            {
+                "Row": labels[s.id],
+                "Pillar": s.pillar,
+                "Statement": statement_text(s),
+                "People evidencing": f"{len(self._who(s.id))} of {len(self.people)}",
+            }
             for s in self.statements
         ]
         return pd.DataFrame(rows, columns=["Row", "Pillar", "Statement", "People evidencing"])
@@ -210,8 +212,7 @@ class Team:
                     "strength:N",
                     scale=strength_scale(),
                     sort=list(STRENGTHS),
-                    legend=alt.Legend(orient="bottom", title=None, labelColor=AXIS_TEXT,
-                                      labelExpr=LEGEND_LABELS),
+                    legend=alt.Legend(orient="bottom", title=None, labelColor=AXIS_TEXT, labelExpr=LEGEND_LABELS),
                 ),
                 opacity=alt.condition(cell, alt.value(1.0), alt.value(0.55)),
                 tooltip=tooltip,
@@ -260,8 +261,10 @@ class Team:
     def description(self) -> str:
         """What the heatmap shows, in words (its accessible name)."""
         nobody = len(self.nobody())
-        return (f"Heatmap of {len(self.statements)} statements by {len(self.people)} people "
-                f"({', '.join(self.people)}): ● strong, ◐ partial, ○ none. {nobody} statements nobody evidences.")
+        return (
+            f"Heatmap of {len(self.statements)} statements by {len(self.people)} people "
+            f"({', '.join(self.people)}): ● strong, ◐ partial, ○ none. {nobody} statements nobody evidences."
+        )
 
 
 # Chart text as dark as body text (WCAG AA on white), and legend labels that name the symbol too.

@@ -187,8 +187,9 @@ def coverage_chart(report: Report) -> alt.LayerChart:
     )
     covered = int(frame["covered"].sum())
     total = int(frame["total"].sum())
-    parts = "; ".join(f"{p}: {c} of {t}" for p, c, t in zip(frame["pillar"], frame["covered"], frame["total"],
-                                                           strict=True))
+    parts = "; ".join(
+        f"{p}: {c} of {t}" for p, c, t in zip(frame["pillar"], frame["covered"], frame["total"], strict=True)
+    )
     return readable(
         (bars + labels).properties(height=alt.Step(40)),
         f"Bar chart of statements evidenced per pillar, {covered} of {total} in all: {parts}.",

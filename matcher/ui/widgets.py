@@ -156,11 +156,17 @@ def handover_inputs(prefix: str) -> Handover:
     and in the names of the exported files (kept in this session only)."""
     left, right = st.columns(2, gap="medium")
     person = left.text_input(
-        "Person (optional)", key=f"{prefix}_person", placeholder="e.g. Sam Lee", max_chars=80,
+        "Person (optional)",
+        key=f"{prefix}_person",
+        placeholder="e.g. Sam Lee",
+        max_chars=80,
         help="Shown on the report to hand over and used in the exported file names.",
     )
     period = right.text_input(
-        "Review period (optional)", key=f"{prefix}_period", placeholder="e.g. H2 2026", max_chars=80,
+        "Review period (optional)",
+        key=f"{prefix}_period",
+        placeholder="e.g. H2 2026",
+        max_chars=80,
         help="Shown on the report to hand over.",
     )
     return Handover(person=person or "", period=period or "")
