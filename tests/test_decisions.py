@@ -95,3 +95,15 @@ def test_a_statement_just_below_the_line_is_possible_with_its_line(fake_matcher)
             assert s.id not in units[s.closest].evidences
         assert s.covered == (s.strength in ("strong", "partial"))
         assert (s.id in report.uncovered) == (not s.covered)
+
+
+def test_the_annotated_document_shows_whole_items_and_why_one_is_held(fake_matcher):
+    from matcher.ui.views import units_table
+
+    text = (
+        "## Projects\n- Moved the billing export to the new queue,\n  wrapped onto a second line\n\n"
+        "## Goals\n- Lead the Q3 migration\n"
+    )
+    table = units_table(fake_matcher(LADDER).match(text))
+    assert list(table["Line"]) == ["2–3", "6"]
+    assert table["Evidences"].iloc[1] == "*— nothing (a goal or plan: not counted)*"

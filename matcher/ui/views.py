@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..ladder import own_examples
 from ..models import Ladder
-from ..report import Report, StatementResult, UnitResult
+from ..report import Report, StatementResult, UnitResult, held_reason
 from ..scoring import DECIDE
 from ..text import reduce_markdown
 from .safe import md_escape, short
@@ -278,6 +278,11 @@ def units_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["line", "section", "text", "evidences", "score"])
 
 
+def line_span(u: UnitResult) -> str:
+    """'12' for a one-line item, '12–15' for one that spans lines."""
+    return f"{u.line}–{u.end_line}" if u.end_line > u.line else str(u.line)
+
+
 def units_table(report: Report) -> pd.DataFrame:
     """`units_frame` as Markdown cells: each line of the document, annotated."""
     names = {s.id: md_escape(short(statement_text(s), 120)) for s in report.statements}
@@ -285,12 +290,14 @@ def units_table(report: Report) -> pd.DataFrame:
     rows = []
     for u in report.units:
         ev = "  \n".join(f"{names[sid]} *({pillars[sid]}, {unit_score(u, sid):.2f})*" for sid in u.evidences)
+        held = held_reason(u.signals)
         rows.append(
             {
-                "Line": str(u.line),
+                # An item may span wrapped and continuation lines: the row is the whole item.
+                "Line": line_span(u),
                 "Section": md_escape(u.section),
                 "Accomplishment": md_escape(u.text),
-                "Evidences": ev or "*— nothing*",
+                "Evidences": ev or (f"*— nothing ({held}: not counted)*" if held else "*— nothing*"),
             }
         )
     return pd.DataFrame(rows, columns=["Line", "Section", "Accomplishment", "Evidences"])
