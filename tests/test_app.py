@@ -137,7 +137,7 @@ def test_engineer_view_matches_the_library(library, library_report):
         if not s.evidence:  # at most the closest line, quoted, marked as not enough
             assert "**line" not in row._3 or (row._3.startswith("*closest:*") and "below the 0.50" in row._3)
     # Uncovered statements are called out once per pillar that has any, each as a gap to act on.
-    uncovered_pillars = {s.pillar for s in report.statements if s.strength == "none"}
+    uncovered_pillars = {s.pillar for s in report.statements if not s.covered}
     flagged = [m.value for m in at.markdown if "Not yet evidenced" in m.value]
     assert len(flagged) == len(uncovered_pillars)
     gaps = find_gaps(report, load_ladder(LADDER), library(LADDER).exemplars)
@@ -350,7 +350,7 @@ def test_manager_view_with_two_uploads(library):
     nobody_expected = [
         reduce_markdown(s.text)
         for s in team.statements
-        if all(r.statement(s.id).strength == "none" for r in team.reports)
+        if all(not r.statement(s.id).covered for r in team.reports)
     ]
     nobody = tables(at, ["Pillar", "Statement"])
     assert ([unescape(t) for t in nobody[0]["Statement"]] if nobody else []) == nobody_expected

@@ -190,13 +190,13 @@ def test_engineer_page(server, page, matchers):
     paste_and_match(page, server, text)
     page.get_by_text("Statements evidenced", exact=True).wait_for(timeout=RESULT_TIMEOUT)
     report = uncached(matchers(LADDER)).match(text)
-    covered = next(s for s in report.statements if s.strength != "none")
+    covered = next(s for s in report.statements if s.covered)
     row = row_of(page, reduce_markdown(covered.text))
     row.wait_for()
     assert covered.strength in row.inner_text()
     line = report.unit(covered.evidence[0]).line
     assert f"line {line}" in row.inner_text()
-    uncovered = [s for s in report.statements if s.strength == "none"]
+    uncovered = [s for s in report.statements if not s.covered]
     if uncovered:
         row = row_of(page, reduce_markdown(uncovered[0].text))
         assert "none" in row.inner_text()

@@ -234,8 +234,8 @@ def test_injection_cannot_change_other_units(lse, llm_server):
     assert set(bad.extra["judge"]["evidences"]) <= cands
     assert set(bad.evidences) <= cands | set(base_bad.evidences)
     assert len(cands) <= 3 < len(lse.ladder.statements)
-    covered_gain = {s.id for s in attacked.statements if s.strength != "none"} - {
-        s.id for s in clean.statements if s.strength != "none"
+    covered_gain = {s.id for s in attacked.statements if s.covered} - {
+        s.id for s in clean.statements if s.covered
     }
     assert covered_gain <= cands
     assert attacked.coverage < 1.0
@@ -385,7 +385,7 @@ def test_explain_and_coach_fill_their_fields(llm_server):
     assert llm["explain"] == {"requested": 2, "succeeded": 2, "failed": 0, "fallback": False}
     assert llm["coach"] == {"requested": 2, "succeeded": 2, "failed": 0, "fallback": False}
     for st in out.statements:
-        field = "coaching" if st.strength == "none" else "explanation"
+        field = "coaching" if not st.covered else "explanation"
         other = "explanation" if field == "coaching" else "coaching"
         assert st.extra[field]["source"] == "llm" and st.extra[field]["text"].strip()
         assert other not in st.extra

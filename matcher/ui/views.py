@@ -56,7 +56,7 @@ STRENGTH_COLORS = {"strong": "#1f6f5c", "partial": "#e9a23b", "possible": "#f4e3
 STRENGTH_BADGES = {
     "strong": ":green-badge[strong]",
     "partial": ":orange-badge[partial]",
-    "possible": ":gray-badge[possible: check]",
+    "possible": ":gray-badge[possible]",
     "none": ":gray-badge[none]",
 }
 EVIDENCE_SHOWN = 3
