@@ -348,9 +348,7 @@ def test_manager_view_with_two_uploads(library):
     assert metrics["Nobody evidences"] == str(len(team.nobody()))
     assert metrics["Only one person evidences"] == str(len(team.only_one()))
     nobody_expected = [
-        reduce_markdown(s.text)
-        for s in team.statements
-        if all(not r.statement(s.id).covered for r in team.reports)
+        reduce_markdown(s.text) for s in team.statements if all(not r.statement(s.id).covered for r in team.reports)
     ]
     nobody = tables(at, ["Pillar", "Statement"])
     assert ([unescape(t) for t in nobody[0]["Statement"]] if nobody else []) == nobody_expected

@@ -234,9 +234,7 @@ def test_injection_cannot_change_other_units(lse, llm_server):
     assert set(bad.extra["judge"]["evidences"]) <= cands
     assert set(bad.evidences) <= cands | set(base_bad.evidences)
     assert len(cands) <= 3 < len(lse.ladder.statements)
-    covered_gain = {s.id for s in attacked.statements if s.covered} - {
-        s.id for s in clean.statements if s.covered
-    }
+    covered_gain = {s.id for s in attacked.statements if s.covered} - {s.id for s in clean.statements if s.covered}
     assert covered_gain <= cands
     assert attacked.coverage < 1.0
 
