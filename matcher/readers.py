@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import re
+import stat
 import zipfile
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -65,9 +66,12 @@ def read_document(
         raise DocumentError(f"{label}: is a folder; give a brag document file.")
     limit = file_limit(max_bytes)
     with contextlib.suppress(OSError):  # read_limited says why a file cannot be read
-        size = path.stat().st_size
-        if size > limit:
-            raise DocumentTooLarge(_too_large(label, size, limit, max_bytes))
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            # A device or a pipe: its size says nothing, and what comes out of it is read as text.
+            limit = max_bytes
+        elif st.st_size > limit:
+            raise DocumentTooLarge(_too_large(label, st.st_size, limit, max_bytes))
     # At most limit + 1 bytes whatever the file claims (`/dev/zero` claims 0); `regular_only`
     # refuses devices and FIFOs (a batch folder), while `match <(pbpaste)` may read a pipe.
     data = read_limited(

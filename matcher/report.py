@@ -221,7 +221,7 @@ class Report:
                 "coaching": text,
             }
             for s in self.statements
-            if s.strength == "none" and (text := _llm_text(s.extra, "coaching"))
+            if not s.covered and (text := _llm_text(s.extra, "coaching"))
         ]
 
     def to_csv(self) -> str:
