@@ -56,7 +56,9 @@ class PairCheck:
             return np.zeros((0, s), np.float32)
         u = np.repeat(unit_vecs, s, axis=0)
         st = np.tile(self.statements, (n, 1))
-        logits = pair_features(u, st) @ self.coef + self.intercept
+        # A row-wise sum, not a matrix product: BLAS picks kernels by the number of rows, so a
+        # product could round a unit's score differently alone and inside a batch of documents.
+        logits = (pair_features(u, st) * self.coef).sum(axis=1, dtype=np.float64) + self.intercept
         return (1.0 / (1.0 + np.exp(-logits))).reshape(n, s).astype(np.float32)
 
 

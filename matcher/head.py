@@ -32,7 +32,9 @@ class Head:
     classes: np.ndarray
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        logits = x @ self.coef.T + self.intercept
+        # Row-wise sums per class, not a matrix product: BLAS picks kernels by the number of rows,
+        # so a product could round a unit's probabilities differently alone and inside a batch.
+        logits = np.stack([(x * w).sum(axis=1, dtype=np.float64) for w in self.coef], axis=1) + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         e = np.exp(logits)
         return e / e.sum(axis=1, keepdims=True)

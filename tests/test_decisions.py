@@ -107,3 +107,11 @@ def test_the_annotated_document_shows_whole_items_and_why_one_is_held(fake_match
     table = units_table(fake_matcher(LADDER).match(text))
     assert list(table["Line"]) == ["2–3", "6"]
     assert table["Evidences"].iloc[1] == "*— nothing (a goal or plan: not counted)*"
+
+
+def test_a_units_scores_do_not_depend_on_what_it_is_scored_with(fake_matcher):
+    m = fake_matcher(LADDER)
+    texts = [u.text for u in m.split(DOC)] + [f"Closed ticket {i} about the billing export" for i in range(300)]
+    alone = m.score(texts[:3]).scores
+    together = m.score(texts).scores[:3]
+    np.testing.assert_array_equal(alone, together)  # bit for bit: match() and match_many() agree
