@@ -30,5 +30,10 @@ def md_escape(text: str) -> str:
 
 def short(text: str, width: int = 80) -> str:
     """One line, cut to `width` characters with an ellipsis."""
-    line = _WS.sub(" ", text).strip()
-    return line if len(line) <= width else line[: width - 1].rstrip() + "…"
+    # Only a bounded head is read: whatever the text's size, a label costs the same.
+    rest = text.lstrip()
+    head = rest[: max(8 * width, 1024)]
+    line = _WS.sub(" ", head).strip()
+    if len(line) <= width and len(head) == len(rest):
+        return line
+    return line[: width - 1].rstrip() + "…"
