@@ -90,8 +90,9 @@ def render_team(docs: Sequence[tuple[str, str]], ladder: Ladder, settings: Setti
     _summary(team)
     st.subheader("Statements × people", divider="gray")
     st.caption(
-        "● strong · ◐ partial · ○ none. ⚑ marks a statement nobody evidences; each row ends with how many "
-        "people evidence it. Hover a cell for the full statement; click one to see its evidencing lines."
+        "● strong · ◐ partial · ◌ possible (just below the line, not counted) · ○ none. "
+        "⚑ marks a statement nobody evidences; each row ends with how many people evidence it. "
+        "Hover a cell for the full statement; click one to see its evidencing lines."
     )
     event = st.altair_chart(team.heatmap(), width="content", on_select="rerun", key=f"{PREFIX}_heatmap")
     _drill_down(team, _selected_cell(event))
