@@ -29,6 +29,8 @@ __all__ = ["CHECK_FORMAT", "PairCheck", "fit_check"]
 log = logging.getLogger(__name__)
 
 CHECK_FORMAT = 1
+# Units per step of `probabilities` (bounds its temporaries to a few MB).
+_CHUNK = 128
 CHECK_C = 0.3
 # Hard negatives per no-evidence line and per exemplar.
 NOISE_NEIGHBOURS = 2
@@ -54,12 +56,18 @@ class PairCheck:
         n, s = len(unit_vecs), len(self.statements)
         if n == 0:
             return np.zeros((0, s), np.float32)
-        u = np.repeat(unit_vecs, s, axis=0)
-        st = np.tile(self.statements, (n, 1))
-        # A row-wise sum, not a matrix product: BLAS picks kernels by the number of rows, so a
-        # product could round a unit's score differently alone and inside a batch of documents.
-        logits = (pair_features(u, st) * self.coef).sum(axis=1, dtype=np.float64) + self.intercept
-        return (1.0 / (1.0 + np.exp(-logits))).reshape(n, s).astype(np.float32)
+        d = self.statements.shape[1]
+        w_prod, w_abs, w_cos = self.coef[:d], self.coef[d : 2 * d], self.coef[2 * d]
+        # The product and cosine features are linear in u * s: fold their weights into the statements.
+        folded = (w_prod + w_cos) * self.statements
+        out = np.empty((n, s), np.float32)
+        # Elementwise products summed along each row, never a matrix product: BLAS picks kernels by
+        # the number of rows, which would round a unit's score differently alone and in a batch.
+        for start in range(0, n, _CHUNK):
+            u = unit_vecs[start : start + _CHUNK, None, :]
+            logits = (u * folded).sum(axis=2) + (np.abs(u - self.statements) * w_abs).sum(axis=2) + self.intercept
+            out[start : start + _CHUNK] = 1.0 / (1.0 + np.exp(-logits))
+        return out
 
 
 def _training_set(index: EvidenceIndex, ids: list[str], stmt_vecs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

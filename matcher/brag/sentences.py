@@ -76,4 +76,9 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
 
 def split_sentences(text: str) -> list[str]:
     """Split prose into sentences (the rule prose paragraphs of a brag document are split by)."""
+    body = text.strip()
+    # Most items have no full stop, "!" or "?" before their end: one sentence, found without
+    # tokenising (a boundary needs a terminal mark with a word after it).
+    if not any(mark in body.rstrip(_CLOSERS + _TERMINAL) for mark in _TERMINAL):
+        return [body] if body else []
     return [text[a:b] for a, b in _sentence_spans(text)]
