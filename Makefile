@@ -48,7 +48,10 @@ llm-server: install
 # The whole suite: lint, the import contracts (no cycles, the layers), every test (real model,
 # real browser, real LLM server). CI (.ci/run) calls this.
 test: install browser llm-server lint imports
-	$(BIN)/python -m pytest -q -ra
+	# The linear-time growth ratios first, in a process of their own: inside the whole suite's large
+	# heap, object-heavy parsers' allocation alone can look super-linear.
+	$(BIN)/python -m pytest -q -ra tests/test_linear_time.py
+	$(BIN)/python -m pytest -q -ra --ignore=tests/test_linear_time.py
 
 # The fast tier for the edit-test loop (under a minute on a warm venv): lint, import contracts, and
 # the tests that need no real model, browser or LLM server (they use tests/helpers.FakeEmbedder).
