@@ -38,9 +38,8 @@ from tests.helpers import ROOT
 
 N = 20_000  # characters of adversarial text at the smaller size
 GROWTH = 2.5
-ATTEMPTS = 3
+ATTEMPTS = 6  # a noisy moment of a shared machine passes on a later attempt; quadratic work never does
 MIN_WORK = 0.01  # seconds
-QUADRATIC = 3.5
 
 
 def _work(fn: Callable[[str], object], text: str, repeats: int = 5) -> float:
@@ -62,7 +61,7 @@ def assert_linear(fn: Callable[[str], object], make: Callable[[int], str], n: in
     n first grows (up to 16x) until one run takes MIN_WORK, so timer noise stays small beside what
     is measured. When the first doubling grows too much, a second one is timed, because a string
     that outgrows a CPU cache can cost a one-off step at one of them; quadratic work grows 4x at
-    both. Growth clearly quadratic (over 3.5x) twice in a row fails rather than timing ever larger inputs.
+    both. Up to ATTEMPTS tries: noise passes on one of them, quadratic growth (4x) on none.
     """
     ratios = []
     gc.disable()
@@ -74,8 +73,6 @@ def assert_linear(fn: Callable[[str], object], make: Callable[[int], str], n: in
             ratios.append(t2 / max(t1, 1e-6))
             if ratios[-1] <= GROWTH:
                 return
-            if ratios[-1] > QUADRATIC:
-                break
             ratios.append(_work(fn, make(4 * n)) / max(t2, 1e-6))
             if ratios[-1] <= GROWTH:
                 return
