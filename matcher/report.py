@@ -171,6 +171,19 @@ class Report:
     def to_json(self, indent: int | None = 2) -> str:
         return _json_text(self.to_dict(), indent) + "\n"
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """The report `to_dict` wrote (e.g. a saved or imported one). Fields a unit or statement
+        carries beyond the known ones (LLM additions, corrections) go back to its `extra`.
+        Raises KeyError or TypeError on data that is not a report."""
+        return cls(
+            dict(data["ladder"]),
+            tuple(_unit_from(u) for u in data["units"]),
+            tuple(_statement_from(s) for s in data["statements"]),
+            tuple(PillarCoverage(str(p["name"]), int(p["covered"]), int(p["total"])) for p in data["pillars"]),
+            dict(data.get("meta") or {}),
+        )
+
     def csv_rows(self) -> list[dict[str, Any]]:
         """One row per unit x evidenced statement, plus one row for each unit with none."""
         by_id = {s.id: s for s in self.statements}
@@ -250,6 +263,40 @@ class Report:
 
     def to_text(self) -> str:
         return _render_text(self)
+
+
+_UNIT_FIELDS = ("id", "text", "line", "end_line", "section", "signals", "matches", "evidences")
+_STATEMENT_FIELDS = ("id", "pillar", "text", "strength", "score", "evidence", "closest")
+
+
+def _unit_from(d: dict[str, Any]) -> UnitResult:
+    matches = tuple(
+        Match(str(m["statement_id"]), str(m["statement"]), str(m["pillar"]), float(m["score"])) for m in d["matches"]
+    )
+    return UnitResult(
+        str(d["id"]),
+        str(d["text"]),
+        int(d["line"]),
+        str(d.get("section", "")),
+        matches,
+        tuple(str(x) for x in d["evidences"]),
+        extra={k: v for k, v in d.items() if k not in _UNIT_FIELDS},
+        end_line=int(d.get("end_line") or d["line"]),
+        signals=tuple(str(x) for x in d.get("signals", ())),
+    )
+
+
+def _statement_from(d: dict[str, Any]) -> StatementResult:
+    return StatementResult(
+        str(d["id"]),
+        str(d["pillar"]),
+        str(d["text"]),
+        str(d["strength"]),
+        float(d["score"]),
+        tuple(str(x) for x in d["evidence"]),
+        extra={k: v for k, v in d.items() if k not in _STATEMENT_FIELDS},
+        closest=str(d.get("closest", "")),
+    )
 
 
 def _llm_text(extra: dict[str, Any], key: str) -> str:
