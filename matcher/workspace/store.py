@@ -307,7 +307,7 @@ class Workspace:
     def corrections(self, ladder_id: str | None = None) -> list[Correction]:
         """Every correction in the workspace (for one ladder, if given), in the order they were made."""
         with self._read() as con:
-            return self._corrections(con, ladder_id)
+            return list(self._corrections(con, ladder_id))
 
     @staticmethod
     def _corrections(con: sqlite3.Connection, ladder_id: str | None) -> tuple[Correction, ...]:
