@@ -194,13 +194,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from ..workspace import bundle_limit, loads_bundle, read_bundle
+    from ..workspace import bundle_limit, loads_bundle, parse_bundle, read_bundle
 
     max_bytes = settings_from(args).max_bytes
     if args.file == "-":
         data = loads_bundle(sys.stdin.buffer.read(bundle_limit(max_bytes) + 1), "<stdin>")
     else:
         data = read_bundle(args.file, max_bytes)
+    parse_bundle(data, args.file)  # a bad bundle is refused before the workspace is opened or made
     ws = open_workspace(args.workspace, create=True)
     known = {r.id for r in ws.reports()}
     saved = ws.import_bundle(data)
