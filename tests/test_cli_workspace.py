@@ -182,12 +182,13 @@ def _pick(saved):
     return u, free
 
 
-@pytest.mark.parametrize("by", ["id", "text"])
+@pytest.mark.parametrize("by", ["id", "text", "start"])
 @pytest.mark.parametrize("action", ["confirm", "reject", "assign"])
 def test_correct_stores_the_correction_and_prints_the_change(capsys, saved, env, action, by):
     u, free = _pick(saved)
     target = u.evidences[0] if action == "reject" else free.id
-    statement = target if by == "id" else saved.report.statement(target).text
+    text = saved.report.statement(target).text
+    statement = {"id": target, "text": text, "start": text[: max(40, len(text) * 2 // 3)]}[by]
     code, out, err = run(capsys, "correct", str(saved.id), "--unit", u.id, f"--{action}", statement, "--author", "mgr")
     assert code == 0, err
     (c,) = Workspace.open(env / "ws.sqlite3").corrections()
@@ -217,6 +218,8 @@ def test_correct_json_is_the_corrected_report_and_the_flag_order_is_forgiven(cap
         (["99", "-u", "u1", "--confirm", "x"], "No report 99 in the workspace"),
         (["1", "-u", "u42", "--confirm", "x"], "No unit 'u42' in report 1; its units: u1 (line 3), u2 (line 4)"),
         (["1", "-u", "u1", "--reject", "not a statement"], "No statement 'not a statement' in ladder"),
+        (["1", "-u", "u1", "--reject", "I am a"], "No statement 'I am a' in ladder"),
+        (["1", "-u", "u1", "--reject", "I make sure"], "No statement 'I make sure' in ladder"),
         (["1", "-u", "u1", "--confirm", "domain-expertise-1", "--from", "domain-expertise-2"], "use it with --assign"),
         (["-u", "u1", "--confirm", "domain-expertise-1"], "Give the report's id"),
     ],

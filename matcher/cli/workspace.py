@@ -39,7 +39,7 @@ def _coverage(report) -> str:
 
 
 def _statement(report, value: str, report_id: int) -> str:
-    """A statement of the report's ladder, by id or by its exact text."""
+    """A statement of the report's ladder, by id, by its exact text, or by the start of its text."""
     from ..corrections import text_key
 
     ids = [s.id for s in report.statements]
@@ -47,11 +47,14 @@ def _statement(report, value: str, report_id: int) -> str:
         return value
     key = text_key(value)
     found = [s.id for s in report.statements if text_key(s.text) == key]
+    if not found and len(key) >= 12:
+        # Statements are long: the start of one, if only one starts so, is enough.
+        found = [s.id for s in report.statements if text_key(s.text).startswith(key)]
     if len(found) == 1:
         return found[0]
     shown = ", ".join(ids[:6]) + (f", … ({len(ids)} in all)" if len(ids) > 6 else "")
     raise MatcherError(
-        f"No statement {value!r} in ladder {report.ladder.get('id', '')!r}: give its id or its exact text "
+        f"No statement {value!r} in ladder {report.ladder.get('id', '')!r}: give its id, its text or the start of it "
         f"(ids: {shown}; `evidence-matcher workspace show {report_id}` shows them)."
     )
 
@@ -288,8 +291,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "correct",
         help="confirm, reject or reassign one item of a saved report",
         description="Correct one unit (item) of a report saved in a workspace. The correction sticks to "
-        "the item's text: it applies to every report with the same line. STATEMENT is an id or the "
-        "statement's exact text.",
+        "the item's text: it applies to every report with the same line. STATEMENT is an id, or the "
+        "statement's text or its start (if only one statement starts so).",
     )
     p.add_argument("report_id", nargs="?", metavar="REPORT_ID", help="the saved report's id")
     add_workspace_arg(p)
