@@ -79,14 +79,15 @@ def print_learning_curve(curve: LearningCurve, sets: list[EvalSet]) -> None:
     """One row per k and dev set (then all of them): the held-out figures and the corrections made."""
     first = curve.points[0]
     ladders = len({f.ladder for f in curve.folds})
+    folds = len({f.index for f in curve.folds})
     print(
-        f"learning curve: {first.users} simulated users ({ladders} ladders x folds), every document held out "
-        f"once per k ({first.union.units} gold units); corrections are per user, after its first k documents"
+        f"learning curve: {first.users} simulated users ({ladders} ladders x {folds} folds), each correcting "
+        f"its first k documents; every document held out once per k ({first.union.units} gold units)"
     )
     names = [s.name for s in sets if s.name in first.sets] + ["all"]
     width = max(len(n) for n in names) + 2
     print(
-        f"{'k':>3}  {'corrections (confirm/reject/assign)':<36}{'set':<{width}}"
+        f"{'k':>3}  {'corrections per user (conf/rej/assign)':<40}{'set':<{width}}"
         + "".join(f"{c:>10}" for c, _ in _CURVE_COLUMNS)
     )
     for p in curve.points:
@@ -95,7 +96,7 @@ def print_learning_curve(curve: LearningCurve, sets: list[EvalSet]) -> None:
         label = f"{p.corrections_per_user:.1f} ({'/'.join(f'{v:.1f}' for v in per_user.values())})"
         for i, name in enumerate(names):
             m = p.union if name == "all" else p.sets[name]
-            lead = f"{p.k:>3}  {label:<36}" if i == 0 else " " * 41
+            lead = f"{p.k:>3}  {label:<40}" if i == 0 else " " * 45
             print(lead + f"{name:<{width}}" + "".join(f"{getattr(m, f):>10.3f}" for _, f in _CURVE_COLUMNS))
     refits = sorted(x for p in curve.points for x in p.refit_seconds)
     if refits:
