@@ -124,7 +124,7 @@ def test_match_saves_the_document_and_report(capsys, monkeypatch, fake_cli, brag
     assert saved.report.to_dict() == fake_matcher(LADDER).match(BRAG).to_dict()
 
 
-def test_match_prints_the_report_with_the_workspaces_corrections(capsys, fake_cli, brag, env):
+def test_match_uses_and_prints_the_workspaces_corrections(capsys, fake_cli, brag, env):
     rid = _save(capsys, brag)
     ws = Workspace.open(env / "ws.sqlite3")
     first = ws.report(rid).report
@@ -137,7 +137,9 @@ def test_match_prints_the_report_with_the_workspaces_corrections(capsys, fake_cl
     assert code == 0, err
     printed = out
     later = ws.report(2)
-    assert sid in later.covered and not later.report.statement(sid).covered  # saved as matched
+    # Saved as the workspace's matcher made it: one that learned from the correction and applies it.
+    assert later.report.meta["learned_from"] == 1
+    assert later.report.statement(sid).covered and sid in later.covered
     assert printed == later.corrected.to_text()
 
 

@@ -31,9 +31,10 @@ def cmd_match(args: argparse.Namespace) -> int:
     units = split_document(text, settings)
     ladder = load_ladder(args.ladder)
     matcher = Matcher.from_ladder(ladder, settings=settings)
-    # The report saved is the matcher's own; the one printed has the workspace's corrections for
-    # this ladder applied (SavedReport.corrected). A matcher that learned from them
-    # (`matcher.with_corrections(workspace.corrections(ladder.id))`, here) would make the saved one.
+    if workspace is not None:
+        # The workspace's matcher has learned from its corrections for this ladder (a refit of the
+        # light parts, in memory), and its reports have them applied.
+        matcher = matcher.with_corrections(workspace.corrections(ladder.id))
     report = matcher.match_units(units)
     if assistant is not None:
         with assistant:
