@@ -11,6 +11,7 @@ from ..errors import MatcherError
 from ..models import Ladder
 from .resources import analyse, app_settings, get_matcher, read_upload, upload_limit_mb
 from .safe import md_escape, short
+from .state import KeptFile, forget_files, kept, kept_files, remember
 from .team import Team, person_names
 from .views import STRENGTH_BADGES, escaped, statement_text
 from .widgets import (
@@ -39,20 +40,37 @@ def render() -> None:
     if settings is None:
         return
     ladder = ladder_picker(PREFIX)
+    keep, earlier = kept_files(f"{PREFIX}_files")
     uploads = st.file_uploader(
         f"Brag documents, one per person ({DOC_HINT})",
         type=None,
         accept_multiple_files=True,
-        key=f"{PREFIX}_files",
         max_upload_size=upload_limit_mb(settings),
+        **keep,
     )
-    docs = _documents(uploads or [], settings)
+    docs = _documents(uploads or _earlier(earlier), settings)
     if ladder is None:
         return
     if not docs:
         st.info("Upload the team's brag documents to see the heatmap.", icon=":material/group:")
         return
     render_team(docs, ladder, settings)
+
+
+def _earlier(files: list[KeptFile]) -> list[KeptFile]:
+    """The team's files uploaded earlier in this session (shown as such, with a way to drop them)."""
+    if files:
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        names = ", ".join(md_escape(f.name) for f in files)
+        left.caption(f"Using the {len(files)} files uploaded earlier in this session: {names}.")
+        right.button(
+            "Remove these files",
+            key=f"{PREFIX}_files_forget",
+            on_click=forget_files,
+            args=(f"{PREFIX}_files",),
+            icon=":material/close:",
+        )
+    return files
 
 
 def _documents(uploads: Sequence, settings: Settings) -> list[tuple[str, str]]:
@@ -133,12 +151,17 @@ def _drill_down(team: Team, clicked: tuple[str, str] | None) -> None:
     texts = {s.id: statement_text(s) for s in team.statements}
     if clicked and clicked[0] in team.people and clicked[1] in texts:
         st.session_state[f"{PREFIX}_cell_person"], st.session_state[f"{PREFIX}_cell_statement"] = clicked
+        remember(f"{PREFIX}_cell_person", clicked[0])
+        remember(f"{PREFIX}_cell_statement", clicked[1])
     with st.container(border=True):
         st.markdown("**:material/manage_search: Who evidences what, and with which lines**")
         left, right = st.columns([1, 3], gap="medium")
-        person = left.selectbox("Person", list(team.people), key=f"{PREFIX}_cell_person")
+        person = left.selectbox("Person", list(team.people), **kept(f"{PREFIX}_cell_person", options=list(team.people)))
         sid = right.selectbox(
-            "Statement", ids, key=f"{PREFIX}_cell_statement", format_func=lambda k: short(texts[k], 150)
+            "Statement",
+            ids,
+            format_func=lambda k: short(texts[k], 150),
+            **kept(f"{PREFIX}_cell_statement", options=ids),
         )
         if person is None or sid is None:
             return
