@@ -42,6 +42,10 @@ _EXPORTS = {
     "ExemplarError": "errors",
     "ModelError": "errors",
     "LLMError": "errors",
+    "WorkspaceError": "errors",
+    "WorkspaceNotFound": "errors",
+    "WorkspaceCorrupt": "errors",
+    "Workspace": "workspace",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -73,9 +77,13 @@ if TYPE_CHECKING:
         LLMError,
         MatcherError,
         ModelError,
+        WorkspaceCorrupt,
+        WorkspaceError,
+        WorkspaceNotFound,
     )
     from .exemplars import ExemplarSet, load_exemplars
     from .ladder import load_ladder, load_ladders, parse_ladder
     from .models import Example, Ladder, Pillar, Statement, Unit
     from .readers import read_document
     from .report import Report
+    from .workspace import Workspace

@@ -35,6 +35,7 @@ ENV = {
     "tune": "MATCHER_TUNE",
     "corpus_dir": "MATCHER_CORPUS",
     "ladders_dir": "MATCHER_LADDERS",
+    "workspace": "MATCHER_WORKSPACE",
 }
 
 
@@ -42,6 +43,12 @@ def _default_cache_dir() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("evidence-matcher", appauthor=False))
+
+
+def _default_workspace() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("evidence-matcher", appauthor=False)) / "workspace.sqlite3"
 
 
 def _positive_int(name: str, raw: object, default: int) -> int:
@@ -84,6 +91,9 @@ class Settings:
     # level comparison offers first (None: the app decides).
     corpus_dir: Path | None = None
     ladders_dir: Path | None = None
+    # The workspace file `--workspace` (no path) and the app's "Save to workspace" use. Only a
+    # save creates it: reading this setting writes nothing.
+    workspace: Path = field(default_factory=_default_workspace)
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -128,7 +138,7 @@ class Settings:
         clean: dict[str, Any] = {}
         for name, raw in values.items():
             var = ENV.get(name, name)
-            if name in ("cache_dir", "model_cache_dir", "corpus_dir", "ladders_dir"):
+            if name in ("cache_dir", "model_cache_dir", "corpus_dir", "ladders_dir", "workspace"):
                 clean[name] = Path(raw).expanduser()
             elif name in ("max_bytes", "max_units"):
                 clean[name] = _positive_int(var, raw, getattr(Settings, name))

@@ -41,3 +41,15 @@ class EvalError(MatcherError):
 
 class LLMError(MatcherError):
     """An LLM endpoint failed, timed out or answered something unusable."""
+
+
+class WorkspaceError(MatcherError):
+    """A workspace could not be opened, read or written, or refused what was asked of it."""
+
+
+class WorkspaceNotFound(WorkspaceError):
+    """No workspace file exists at the path given."""
+
+
+class WorkspaceCorrupt(WorkspaceError):
+    """A file is not a workspace this version can use (not SQLite, foreign, newer); it is left untouched."""

@@ -25,11 +25,13 @@ def test_from_env_reads_every_variable(tmp_path):
         "MATCHER_TUNE": "off",
         "MATCHER_CORPUS": str(tmp_path / "corpus"),
         "MATCHER_LADDERS": "~/ladders",
+        "MATCHER_WORKSPACE": str(tmp_path / "team.sqlite3"),
     }
     s = Settings.from_env(env)
     assert (s.model, s.backend, s.max_bytes, s.max_units, s.tune) == ("some/model", "torch", 1000, 7, False)
     assert s.cache_dir == s.model_cache_dir == tmp_path / "c"  # the model cache follows MATCHER_CACHE
     assert s.corpus_dir == tmp_path / "corpus" and s.ladders_dir == Path("~/ladders").expanduser()
+    assert s.workspace == tmp_path / "team.sqlite3"
     assert set(ENV.values()) == set(env) | {"MATCHER_MODEL_CACHE"}
     separate = Settings.from_env({**env, "MATCHER_MODEL_CACHE": str(tmp_path / "m")})
     assert separate.model_cache_dir == tmp_path / "m" and separate.cache_dir == tmp_path / "c"
