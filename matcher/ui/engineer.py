@@ -71,7 +71,7 @@ def render() -> None:
     matcher = guarded(get_matcher, ladder, settings)
     render_report(report, ladder, who, matcher.exemplars if matcher is not None else None, correctable=True)
     if report.units:
-        save_panel(doc, report, ladder, who)
+        save_panel(doc, ladder, who)
 
 
 def _match(doc: Document, ladder: Ladder, corrections: list[Correction]) -> Report | None:

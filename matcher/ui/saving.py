@@ -20,12 +20,12 @@ from ..corrections import Correction
 from ..errors import MatcherError
 from ..handover import Handover
 from ..models import Ladder
-from ..report import Report
 from . import stored
+from .resources import analyse
 from .review import CORRECTIONS, made_here
 from .safe import md_escape
 from .state import kept, kept_value
-from .widgets import Document, show_error
+from .widgets import Document, guarded, show_error
 
 __all__ = ["Connection", "connection", "corrections_for", "save_panel", "workspace_call"]
 
@@ -87,12 +87,8 @@ def current_cycle(today: datetime.date | None = None) -> str:
     return f"{today.year} H{1 if today.month <= 6 else 2}"
 
 
-def save_panel(doc: Document, report: Report, ladder: Ladder, who: Handover) -> None:
+def save_panel(doc: Document, ladder: Ladder, who: Handover) -> None:
     """The save form, what was saved, and the bundle export once saved."""
-    import importlib.util
-
-    if importlib.util.find_spec("matcher.workspace") is None:  # TEMP until branch `ws` is merged
-        return
     conn = connection()
     key = stored.doc_key(doc.text, ladder.id)
     with st.expander(
@@ -123,7 +119,7 @@ def save_panel(doc: Document, report: Report, ladder: Ladder, who: Handover) -> 
             **kept(f"{PREFIX}_save_path", default=str(default) if default else None),
         )
         if st.button("Save to workspace", key=f"{PREFIX}_save", type="primary", icon=":material/save:"):
-            _save(doc, report, ladder, person, cycle, path)
+            _save(doc, ladder, person, cycle, path)
         if flash := st.session_state.pop(FLASH, None):
             st.success(flash, icon=":material/check_circle:")
         conn = connection()
@@ -143,14 +139,18 @@ def save_panel(doc: Document, report: Report, ladder: Ladder, who: Handover) -> 
         _bundle(conn)
 
 
-def _save(doc: Document, report: Report, ladder: Ladder, person: str, cycle: str, path: str) -> None:
+def _save(doc: Document, ladder: Ladder, person: str, cycle: str, path: str) -> None:
     person, cycle = person.strip(), cycle.strip()
     if not person or not cycle:
         st.error("Enter the person and the review cycle to save under.", icon=":material/error:")
         return
     author = str(kept_value(f"{PREFIX}_person", "") or "").strip() or person
     made = [c if c.author else _by(c, author) for c in made_here()]
-    saved = workspace_call(stored.save, path, person, cycle, doc.text, report, made, source=doc.name, author=author)
+    # The store keeps the matcher's own report; the corrections are kept beside it and applied when read.
+    base = guarded(analyse, doc.text, ladder)
+    if base is None:
+        return
+    saved = workspace_call(stored.save, path, person, cycle, doc.text, base, made, source=doc.name, author=author)
     if saved is None:
         return
     st.session_state[CONNECTED] = Connection(path.strip(), saved.id, person, cycle, stored.doc_key(doc.text, ladder.id))

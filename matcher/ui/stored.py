@@ -51,10 +51,14 @@ def _path(path: str | Path) -> Path:
 
 
 def open_workspace(path: str | Path, *, create: bool = False) -> Workspace:
-    """The workspace at `path`; only a save or an import creates a missing one."""
+    """The workspace at `path`; only a save or an import creates a missing one (and, for the
+    default location, its folder, private to the user; another folder must exist)."""
     from ..workspace import Workspace
 
-    return Workspace.open(_path(path), create=create)
+    resolved = _path(path)
+    if create and resolved == default_path():
+        return Workspace.open(None, create=True)
+    return Workspace.open(resolved, create=create)
 
 
 def doc_key(text: str, ladder_id: str) -> str:
@@ -68,7 +72,7 @@ def save(
     cycle: str,
     document: str,
     report: Report,
-    corrections: Sequence[Correction],
+    corrections: Sequence[Correction] = (),
     *,
     source: str = "",
     author: str = "",
@@ -114,9 +118,13 @@ def changes(path: str | Path, person: str, ladder_id: str, cycle: str, previous:
     return open_workspace(path).changes(person, ladder_id, cycle, previous)
 
 
-def import_bundle(path: str | Path, data: dict) -> tuple[SavedReport, bool]:
-    """Import a bundle; also says whether it was new (importing twice does not duplicate)."""
+def import_bundle(path: str | Path, data: bytes, name: str) -> tuple[SavedReport, bool]:
+    """Import a bundle file's bytes; also says whether it was new (importing twice does not
+    duplicate). A file that is not a bundle is refused before the workspace is opened."""
+    from ..workspace import loads_bundle
+
+    parsed = loads_bundle(data, name)
     ws = open_workspace(path, create=True)
     before = {r.id for r in ws.reports()}
-    saved = ws.import_bundle(data)
+    saved = ws.import_bundle(parsed)
     return saved, saved.id not in before
