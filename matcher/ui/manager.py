@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
 from ..config import Settings
 from ..errors import MatcherError
 from ..models import Ladder
+from ..report import Report
 from .resources import analyse, app_settings, get_matcher, read_upload, upload_limit_mb
+from .review import correction_notes
 from .safe import md_escape, short
+from .saved_team import render_saved_team
 from .state import KeptFile, forget_files, kept, kept_files, remember
 from .team import Team, person_names
-from .views import STRENGTH_BADGES, escaped, statement_text
+from .views import STRENGTH_BADGES, EvidenceLine, escaped, statement_text, unit_score
 from .widgets import (
     DOC_HINT,
     Download,
@@ -24,20 +27,34 @@ from .widgets import (
     show_warnings,
 )
 
-__all__ = ["render", "render_team", "score_team"]
+__all__ = ["render", "render_team", "score_team", "show_team"]
 
 PREFIX = "mgr"
 ROW_PX = 35  # st.dataframe's row height
 
 
+UPLOADS, WORKSPACE = "Uploads", "Workspace"
+
+
 def render() -> None:
     st.title("Team evidence")
     st.caption(
-        "Upload one brag document per person (the file name is the person's name) to see which "
-        "statements the team evidences, where it is thin, and who covers what."
+        "Upload one brag document per person (the file name is the person's name), or open a "
+        "workspace the team saves to, to see which statements the team evidences, where it is thin, "
+        "and who covers what."
     )
     settings = guarded(app_settings)
     if settings is None:
+        return
+    source = st.radio(
+        "The team's documents",
+        [UPLOADS, WORKSPACE],
+        horizontal=True,
+        captions=["Brag documents uploaded now", "The latest reports saved in a workspace file"],
+        **kept(f"{PREFIX}_source", default=UPLOADS),
+    )
+    if source == WORKSPACE:
+        render_saved_team(settings, show_team)
         return
     ladder = ladder_picker(PREFIX)
     keep, earlier = kept_files(f"{PREFIX}_files")
@@ -102,8 +119,13 @@ def score_team(docs: Sequence[tuple[str, str]], ladder: Ladder, settings: Settin
 
 def render_team(docs: Sequence[tuple[str, str]], ladder: Ladder, settings: Settings) -> None:
     team = score_team(docs, ladder, settings)
-    if team is None:
-        return
+    if team is not None:
+        show_team(team, ladder)
+
+
+def show_team(team: Team, ladder: Ladder, between: Callable[[], None] | None = None) -> None:
+    """The team's summary, heatmap with its drill-down, gaps and coverage; `between` draws more
+    (e.g. the change since the last cycle) after the drill-down."""
     show_warnings(team.reports[0].meta.get("warnings", []))
     _summary(team)
     st.subheader("Statements × people", divider="gray")
@@ -114,6 +136,8 @@ def render_team(docs: Sequence[tuple[str, str]], ladder: Ladder, settings: Setti
     )
     event = st.altair_chart(team.heatmap(), width="content", on_select="rerun", key=f"{PREFIX}_heatmap")
     _drill_down(team, _selected_cell(event))
+    if between is not None:
+        between()
     download_row(
         [
             Download(
@@ -170,15 +194,34 @@ def _drill_down(team: Team, clicked: tuple[str, str] | None) -> None:
             f"{STRENGTH_BADGES[result.strength]} **{md_escape(person)}** · score {result.score:.2f} · "
             f"{md_escape(texts[sid])}"
         )
-        lines = team.evidence_lines(person, sid)
+        report = team.reports[team.people.index(person)]
+        lines = _evidence_markdown(report, sid)
         if lines:
-            st.markdown("\n".join(f"- {md_escape(line)}" for line in lines))
-        else:
+            st.markdown("\n".join(lines))
+        if not result.evidence:
             near = team.closest_line(person, sid)
             st.caption(
                 f"No line of {md_escape(person)}'s document evidences it"
                 + (f"; the closest is {md_escape(near)}." if near else ".")
             )
+
+
+def _evidence_markdown(report: Report, sid: str) -> list[str]:
+    """The lines evidencing a statement, each with the corrections made on it for that statement,
+    and the lines a person rejected for it (so a manager sees what was taken out, and by whom)."""
+    names = {s.id: statement_text(s) for s in report.statements}
+    out = []
+    for uid in report.statement(sid).evidence:
+        u = report.unit(uid)
+        out.append(f"- {EvidenceLine(u.line, unit_score(u, sid), u.text).markdown(300)}")
+        out += [f"  - {n}" for n in correction_notes(u, names, sid)]
+    for u in report.units:
+        if sid not in u.evidences:
+            notes = correction_notes(u, names, sid)
+            if notes:
+                out.append(f"- ~~line {u.line}~~ · {md_escape(short(u.text, 200))}")
+                out += [f"  - {n}" for n in notes]
+    return out
 
 
 def _summary(team: Team) -> None:

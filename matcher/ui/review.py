@@ -25,6 +25,7 @@ from .views import EvidenceLine, closest_unit, evidence, statement_text, unit_sc
 __all__ = [
     "CORRECTIONS",
     "correction_note",
+    "correction_notes",
     "line_panel",
     "made_here",
     "record",
@@ -90,7 +91,8 @@ def correction_note(shown: dict, names: dict[str, str]) -> str:
     return f"*{what} “{target}” by {who}, {md_escape(when(str(shown.get('at', ''))))}*"
 
 
-def _notes(unit: UnitResult, names: dict[str, str], statement_id: str | None = None) -> list[str]:
+def correction_notes(unit: UnitResult, names: dict[str, str], statement_id: str | None = None) -> list[str]:
+    """The corrections a report's unit carries (about one statement, if given), as escaped Markdown."""
     made = unit.extra.get("corrections") or []
     return [
         correction_note(c, names)
@@ -108,7 +110,7 @@ def _line_row(report: Report, unit: UnitResult, sid: str, shown: str, *, evidenc
     ladder_id = str(report.ladder.get("id", ""))
     names = _names(report)
     text, controls = st.columns([3, 2], vertical_alignment="center")
-    notes = _notes(unit, names, sid)
+    notes = correction_notes(unit, names, sid)
     text.markdown(shown + ("  \n" + "  \n".join(notes) if notes else ""))
     line = unit.line
     with controls, st.container(horizontal=True, gap="small"):
@@ -238,6 +240,6 @@ def line_panel(report: Report) -> None:
             on_click=record,
             args=("assign", unit.text, target or "", str(report.ladder.get("id", "")), "", unit.id),
         )
-        rejected = [n for n in _notes(unit, names) if "rejected" in n]
+        rejected = [n for n in correction_notes(unit, names) if "rejected" in n]
         if rejected:
             st.markdown("  \n".join(rejected))

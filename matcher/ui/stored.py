@@ -26,6 +26,7 @@ __all__ = [
     "cycles",
     "default_path",
     "doc_key",
+    "exists",
     "import_bundle",
     "open_workspace",
     "people",
@@ -59,6 +60,14 @@ def open_workspace(path: str | Path, *, create: bool = False) -> Workspace:
     if create and resolved == default_path():
         return Workspace.open(None, create=True)
     return Workspace.open(resolved, create=create)
+
+
+def exists(path: str | Path) -> bool:
+    """Whether there is a file at `path` (a workspace is read only where one exists)."""
+    try:
+        return _path(path).is_file()
+    except (MatcherError, OSError):
+        return False
 
 
 def doc_key(text: str, ladder_id: str) -> str:
