@@ -70,34 +70,42 @@ class PairCheck:
         return out
 
 
-def _training_set(index: EvidenceIndex, ids: list[str], stmt_vecs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _training_set(
+    index: EvidenceIndex, ids: list[str], stmt_vecs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pair features, labels and sample weights: exemplars and a user's confirmed pairs are
+    positives (each with the nearest statement it is not listed under as a negative), noise lines
+    negatives with their nearest statements, and a user's rejected pairs negatives as they are."""
     pos = {sid: i for i, sid in enumerate(ids)}
     listed: dict[str, set[int]] = {}
     for e in index.entries:
-        if e.kind == "exemplar" and e.statement_id in pos:
+        if e.kind in ("exemplar", "confirmed") and e.statement_id in pos:
             listed.setdefault(e.text, set()).add(pos[e.statement_id])
-    units, stmts, labels = [], [], []
+    units, stmts, labels, weights = [], [], [], []
+
+    def add(v: np.ndarray, k: int, label: int, weight: float) -> None:
+        units.append(v)
+        stmts.append(k)
+        labels.append(label)
+        weights.append(weight)
+
     seen: set[str] = set()
     for e, v in zip(index.entries, index.vectors, strict=True):
-        if e.kind == "exemplar" and e.statement_id in pos:
-            units.append(v)
-            stmts.append(pos[e.statement_id])
-            labels.append(1)
+        if e.kind in ("exemplar", "confirmed") and e.statement_id in pos:
+            add(v, pos[e.statement_id], 1, e.weight)
             if e.text in seen:
                 continue
             seen.add(e.text)
             order = np.argsort(-(stmt_vecs @ v), kind="stable")
             for k in [int(k) for k in order if int(k) not in listed[e.text]][:EXEMPLAR_NEIGHBOURS]:
-                units.append(v)
-                stmts.append(k)
-                labels.append(0)
+                add(v, k, 0, 1.0)
         elif e.kind == "noise":
             for k in np.argsort(-(stmt_vecs @ v), kind="stable")[:NOISE_NEIGHBOURS]:
-                units.append(v)
-                stmts.append(int(k))
-                labels.append(0)
+                add(v, int(k), 0, 1.0)
+        elif e.kind == "negative" and e.statement_id in pos:
+            add(v, pos[e.statement_id], 0, e.weight)
     x = pair_features(np.array(units, np.float32), stmt_vecs[np.array(stmts)])
-    return x, np.array(labels)
+    return x, np.array(labels), np.array(weights, np.float64)
 
 
 def _path(cache_dir: Path, index_key: str) -> Path:
@@ -123,12 +131,13 @@ def fit_check(
             pass
         except Exception as exc:  # truncated or foreign file: refit
             log.warning("check cache %s is unreadable (%s); refitting it", path, exc)
-    x, y = _training_set(index, ids, stmt_vecs)
+    x, y, w = _training_set(index, ids, stmt_vecs)
+    weights = w if np.any(w != 1.0) else None
     if len(set(y.tolist())) < 2:
         return None
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=CHECK_C, max_iter=3000, class_weight="balanced").fit(x, y)
+    model = LogisticRegression(C=CHECK_C, max_iter=3000, class_weight="balanced").fit(x, y, sample_weight=weights)
     check = PairCheck(model.coef_[0].astype(np.float32), float(model.intercept_[0]), stmt_vecs)
     if path is not None:
         import io

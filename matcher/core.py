@@ -16,12 +16,14 @@ from typing import Literal, overload
 import numpy as np
 
 from .config import Settings
+from .corrections import Correction, apply_corrections
 from .coverage import STRONG_SCORE, STRONG_UNITS, with_coverage
 from .embed import Embedder
 from .errors import DocumentError, DocumentTooLarge, ModelError
 from .exemplars import ExemplarSet, load_exemplars
 from .index import EvidenceIndex, build_entries
 from .ladder import load_ladder
+from .learn import DEFAULT_WEIGHTS, LearnWeights, learn, relevant
 from .models import Ladder, Unit
 from .report import Match, PillarCoverage, Report, StatementResult, UnitResult
 from .scoring import Scored, Scorer
@@ -64,6 +66,10 @@ class Matcher:
         self.exemplars = exemplars if exemplars is not None else ExemplarSet()
         self.borrowed = dict(borrowed or {})
         self.settings = settings or Settings.from_env()
+        # The corrections this matcher learned from and applies to every report (with_corrections),
+        # and the parts before any, which with_corrections starts again from.
+        self.corrections: tuple[Correction, ...] = ()
+        self._base = (index, scorer)
 
     @classmethod
     def from_ladder(
@@ -146,6 +152,28 @@ class Matcher:
         view.embedder = embedder
         return view
 
+    def with_corrections(
+        self, corrections: Sequence[Correction], *, weights: LearnWeights = DEFAULT_WEIGHTS
+    ) -> Matcher:
+        """This matcher (same ladder and embedder) learning from a user's corrections, in the order
+        they were made: confirmed and assigned pairs become extra exemplars and rejected pairs hard
+        negatives of a refitted head and check (matcher.learn; seconds, no fine-tune, in memory
+        only), and every report it makes has them applied (`apply_corrections`), so a rejected
+        (text, statement) is never claimed again for that text and a confirmed one always is.
+
+        The corrections replace any this matcher had (pass them all); those about another ladder
+        are ignored, and `with_corrections([])` behaves exactly as the matcher without any.
+        `weights` are the sample weights of confirmed and rejected pairs against a shipped
+        exemplar's 1 (the default was chosen by the learning curve; matcher.learn.LearnWeights).
+        """
+        base_index, base_scorer = self._base
+        mine = relevant(self.ladder, corrections)
+        learned = learn(self.ladder, base_index, self.embedder, mine, weights)
+        view = copy.copy(self)
+        view.index, view.scorer = (learned.index, learned.scorer) if learned else (base_index, base_scorer)
+        view.corrections = mine
+        return view
+
     def split(self, text: str) -> list[Unit]:
         """Split a document into units, enforcing the size and unit limits."""
         return split_document(text, self.settings)
@@ -194,7 +222,8 @@ class Matcher:
 
     def score(self, texts: Sequence[str], signals: Sequence[frozenset[str]] | None = None) -> Scored:
         """Calibrated scores (texts x statements, ladder order) and decisions for unit texts;
-        `signals` are the units' signals from the splitter (matcher.brag), when known."""
+        `signals` are the units' signals from the splitter (matcher.brag), when known. The scorer's
+        own figures: corrections are applied to reports only (a learned scorer is used, though)."""
         return self.scorer.score(self.embedder.encode(list(texts)), signals)
 
     # -- internals -----------------------------------------------------------------------------
@@ -247,10 +276,13 @@ class Matcher:
             "exemplars_borrowed": len(self.borrowed),
             "warnings": self.warnings,
         }
+        if self.corrections:
+            meta["learned_from"] = len(self.corrections)
         lad = {"id": self.ladder.id, "title": self.ladder.title, "level": self.ladder.level}
         report = Report(lad, tuple(unit_results), results, pillars, meta)
         # Scores from the full rows, so an evidence outside a unit's top matches still counts.
-        return with_coverage(report, score=lambda u, sid: unit_scores[id(u)][sid])
+        report = with_coverage(report, score=lambda u, sid: unit_scores[id(u)][sid])
+        return apply_corrections(report, self.corrections) if self.corrections else report
 
 
 def split_document(text: str, settings: Settings) -> list[Unit]:

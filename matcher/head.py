@@ -83,8 +83,19 @@ def _save(path: Path, head: Head) -> None:
         log.warning("cannot write the head cache %s (%s); continuing without it", path, exc)
 
 
-def fit_head(x: np.ndarray, y: np.ndarray, c: float, *, cache_dir: Path | None = None, index_key: str = "") -> Head:
-    """The head for (x, y), from the cache when one was fitted for the same index and settings."""
+def fit_head(
+    x: np.ndarray,
+    y: np.ndarray,
+    c: float,
+    *,
+    cache_dir: Path | None = None,
+    index_key: str = "",
+    weights: np.ndarray | None = None,
+) -> Head:
+    """The head for (x, y), from the cache when one was fitted for the same index and settings.
+
+    `weights` are per-sample weights (None: all 1); the index key must cover them, as
+    EvidenceIndex keys do (an entry's weight is part of it)."""
     n_classes = len(np.unique(y))
     path = _path(cache_dir, index_key, c) if cache_dir is not None and index_key else None
     if path is not None and (cached := _load(path, x.shape[1], n_classes)) is not None:
@@ -92,7 +103,7 @@ def fit_head(x: np.ndarray, y: np.ndarray, c: float, *, cache_dir: Path | None =
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=c, max_iter=3000)
-    model.fit(x, y)
+    model.fit(x, y, sample_weight=weights)
     head = Head(model.coef_.astype(np.float32), model.intercept_.astype(np.float32), model.classes_)
     if path is not None:
         _save(path, head)

@@ -24,7 +24,7 @@ from .embed import Embedder
 from .exemplars import ExemplarSet
 from .models import Ladder
 
-__all__ = ["INDEX_FORMAT", "Entry", "EvidenceIndex", "build_entries"]
+__all__ = ["INDEX_FORMAT", "KINDS", "Entry", "EvidenceIndex", "build_entries", "entries_key"]
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +32,30 @@ log = logging.getLogger(__name__)
 # 2: meta.json holds the SHA-256 of index.faiss, so a damaged but parseable file is not trusted.
 INDEX_FORMAT = 2
 
-KINDS = ("statement", "example", "exemplar", "noise")
+# "confirmed" and "negative" are a user's corrections (matcher.learn): a (text, statement) pair
+# confirmed or assigned, and one rejected. They live only in an in-memory index.
+KINDS = ("statement", "example", "exemplar", "noise", "confirmed", "negative")
 # A hidden temp folder this old is debris of a killed write (a live one exists for seconds).
 STALE_WRITE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One embedded text: a statement, a ladder example, an exemplar or a noise line."""
+    """One embedded text: a statement, a ladder example, an exemplar, a noise line, or a user's
+    confirmed or rejected (text, statement) pair. `weight` is its sample weight in the head and the
+    check (a user's pairs may count more than one exemplar)."""
 
     kind: str
     text: str
     statement_id: str = ""
     pillar: str = ""
+    weight: float = 1.0
+
+    def fields(self) -> list:
+        """What identifies the entry in a cache key and in meta.json (the weight only when it is
+        not 1, so the keys of indexes without corrections did not change when it was added)."""
+        out: list = [self.kind, self.text, self.statement_id, self.pillar]
+        return [*out, self.weight] if self.weight != 1.0 else out
 
 
 def build_entries(ladder: Ladder, exemplars: ExemplarSet) -> list[Entry]:
@@ -58,11 +69,13 @@ def build_entries(ladder: Ladder, exemplars: ExemplarSet) -> list[Entry]:
     return entries
 
 
-def _cache_key(entries: list[Entry], embedder: Embedder) -> str:
+def entries_key(entries: list[Entry], embedder: Embedder) -> str:
+    """The key of an index of these entries embedded by this embedder (it also keys the head and
+    check caches fitted on it)."""
     h = hashlib.sha256()
     h.update(f"format={INDEX_FORMAT}\nmodel={embedder.fingerprint}\nbackend={embedder.backend}\n".encode())
     for e in entries:
-        h.update(json.dumps([e.kind, e.text, e.statement_id, e.pillar]).encode())
+        h.update(json.dumps(e.fields()).encode())
         h.update(b"\n")
     return h.hexdigest()[:24]
 
@@ -128,7 +141,7 @@ class EvidenceIndex:
     @classmethod
     def build(cls, entries: list[Entry], embedder: Embedder, cache_dir: Path | None = None) -> EvidenceIndex:
         """Load the index for these entries from the cache, or embed them and cache the result."""
-        key = _cache_key(entries, embedder)
+        key = entries_key(entries, embedder)
         folder = cache_dir / "index" / key if cache_dir else None
         if folder is not None:
             _remove_stale_writes(folder.parent)
@@ -158,7 +171,7 @@ class EvidenceIndex:
             ok = (
                 meta.get("format") == INDEX_FORMAT
                 and meta.get("key") == key
-                and meta.get("entries") == [[e.kind, e.text, e.statement_id, e.pillar] for e in entries]
+                and meta.get("entries") == [e.fields() for e in entries]
                 and index.ntotal == len(entries)
                 and index.d == dim
             )
@@ -190,7 +203,7 @@ class EvidenceIndex:
                 "format": INDEX_FORMAT,
                 "key": self.key,
                 "sha256": hashlib.sha256((tmp / "index.faiss").read_bytes()).hexdigest(),
-                "entries": [[e.kind, e.text, e.statement_id, e.pillar] for e in self.entries],
+                "entries": [e.fields() for e in self.entries],
             }
             (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
             if folder.exists() and self._load(folder, self.key, self.entries, self.dim, quiet=True) is not None:

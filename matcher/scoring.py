@@ -27,7 +27,7 @@ from .index import EvidenceIndex
 from .models import Ladder
 from .report import HELD_REASONS
 
-__all__ = ["DECIDE", "MAX_EVIDENCES", "NOT_WORK_DONE", "POSSIBLE", "Scored", "Scorer"]
+__all__ = ["DECIDE", "MAX_EVIDENCES", "NOT_WORK_DONE", "POSSIBLE", "Scored", "Scorer", "head_training_set"]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,30 @@ def _decide(scores: np.ndarray) -> tuple[tuple[int, ...], ...]:
     return tuple(out)
 
 
+def head_training_set(index: EvidenceIndex, pos: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The head's samples, labels (a statement's position in `pos`, or len(pos) for no evidence)
+    and sample weights: statements, exemplars and a user's confirmed pairs under their statement;
+    noise lines, and each text a user rejected and confirmed for no statement, as no evidence."""
+    noise_class = len(pos)
+    confirmed = {e.text for e in index.entries if e.kind == "confirmed"}
+    negatives: set[str] = set()
+    rows, y, w = [], [], []
+    for j, e in enumerate(index.entries):
+        if e.kind in ("exemplar", "statement", "confirmed") and e.statement_id in pos:
+            label = pos[e.statement_id]
+        elif e.kind == "noise":
+            label = noise_class
+        elif e.kind == "negative" and e.text not in confirmed and e.text not in negatives:
+            negatives.add(e.text)  # once per text, however many statements it was rejected for
+            label = noise_class
+        else:
+            continue
+        rows.append(j)
+        y.append(label)
+        w.append(e.weight)
+    return index.vectors[np.array(rows, dtype=np.int64)], np.array(y), np.array(w, np.float64)
+
+
 class Scorer:
     """Scores units against one ladder's statements using its evidence index."""
 
@@ -107,15 +131,9 @@ class Scorer:
 
     def _fit_head(self, cache_dir: Path | None) -> Head:
         noise_class = len(self._pos)
-        X, y = [], []
-        for e, v in zip(self.index.entries, self.index.vectors, strict=True):
-            if e.kind in ("exemplar", "statement") and e.statement_id in self._pos:
-                X.append(v)
-                y.append(self._pos[e.statement_id])
-            elif e.kind == "noise":
-                X.append(v)
-                y.append(noise_class)
-        head = fit_head(np.array(X), np.array(y), HEAD_C, cache_dir=cache_dir, index_key=self.index.key)
+        X, y, w = head_training_set(self.index, self._pos)
+        weights = w if np.any(w != 1.0) else None
+        head = fit_head(X, y, HEAD_C, cache_dir=cache_dir, index_key=self.index.key, weights=weights)
         # Map the head's class order back to statement order (a class can only be absent if a
         # statement has neither text nor exemplars, which the parser does not produce).
         self._cols = [head.column(i) for i in range(len(self._pos))]

@@ -75,7 +75,7 @@ def test_the_check_separates_what_it_was_fitted_on(fake_matcher, tmp_path):
     assert isinstance(check, PairCheck)
     # Fitted on exemplars (positives) against the nearest statements of no-evidence lines and the
     # neighbouring statement of each exemplar: it must get most of its own training pairs right.
-    x, y = _training_set(index, ids, stmt)
+    x, y, _ = _training_set(index, ids, stmt)
     p = 1 / (1 + np.exp(-(x @ check.coef + check.intercept)))
     assert 0.2 < y.mean() < 0.6
     assert np.mean((p >= 0.5) == (y == 1)) > 0.8
