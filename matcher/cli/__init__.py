@@ -11,12 +11,12 @@ import sys
 
 from ..errors import MatcherError
 from ..text import printable
-from . import batch, compare, core, doctor, llm
+from . import batch, compare, core, doctor, llm, workspace
 from .common import read_document
 
 __all__ = ["build_parser", "main", "read_document"]
 
-COMMAND_MODULES = (core, compare, llm, batch, doctor)
+COMMAND_MODULES = (core, compare, llm, batch, doctor, workspace)
 
 
 def build_parser() -> argparse.ArgumentParser:

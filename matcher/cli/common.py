@@ -12,7 +12,15 @@ from ..readers import read_document as read_file
 
 _ADVICE = "split the document, or raise MATCHER_MAX_BYTES."
 
-__all__ = ["EVAL_COLUMNS", "add_model_args", "read_document", "settings_from", "write_output"]
+__all__ = [
+    "EVAL_COLUMNS",
+    "add_model_args",
+    "add_workspace_arg",
+    "open_workspace",
+    "read_document",
+    "settings_from",
+    "write_output",
+]
 
 # (column heading, Metrics field) for the eval tables.
 EVAL_COLUMNS = [
@@ -67,3 +75,22 @@ def print_metrics_table(results: dict, width: int = 10) -> None:
     print(f"{'method':<{width}}" + "".join(f"{c:>10}" for c, _ in EVAL_COLUMNS))
     for name, m in results.items():
         print(f"{name:<{width}}" + "".join(f"{getattr(m, f):>10.3f}" for _, f in EVAL_COLUMNS))
+
+
+def add_workspace_arg(p: argparse.ArgumentParser, help_text: str | None = None) -> None:
+    p.add_argument(
+        "--workspace",
+        "-w",
+        nargs="?",
+        const="",
+        metavar="PATH",
+        help=help_text
+        or "the workspace file (no PATH, or not given: MATCHER_WORKSPACE, else the one in the user data dir)",
+    )
+
+
+def open_workspace(value: str | None, *, create: bool = False):  # -> matcher.workspace.Workspace
+    """The workspace --workspace names ("" or None: the default one)."""
+    from ..workspace import Workspace
+
+    return Workspace.open(value or None, create=create)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from .common import add_model_args, read_document, settings_from, write_output
+from .common import add_model_args, add_workspace_arg, open_workspace, read_document, settings_from, write_output
 from .llm import add_llm_args, add_llm_switches, assistant_from, llm_config_from
 
 FORMATS = ("text", "json", "csv", "md")
@@ -25,14 +26,48 @@ def cmd_match(args: argparse.Namespace) -> int:
     # document and its limits, the ladder.
     assistant = assistant_from(args)
     settings = settings_from(args)
-    units = split_document(read_document(args.document, settings), settings)
+    workspace = _workspace_for_match(args)
+    text = read_document(args.document, settings)
+    units = split_document(text, settings)
     ladder = load_ladder(args.ladder)
-    report = Matcher.from_ladder(ladder, settings=settings).match_units(units)
+    matcher = Matcher.from_ladder(ladder, settings=settings)
+    # The report saved is the matcher's own; the one printed has the workspace's corrections for
+    # this ladder applied (SavedReport.corrected). A matcher that learned from them
+    # (`matcher.with_corrections(workspace.corrections(ladder.id))`, here) would make the saved one.
+    report = matcher.match_units(units)
     if assistant is not None:
         with assistant:
             report = assistant.augment(report, ladder)
+    if workspace is not None:
+        source = "stdin" if args.document == "-" else Path(args.document).name
+        saved = workspace.save(args.person, args.cycle, text, report, source=source)
+        report = saved.corrected
+        print(f"Saved as report {saved.id} in {workspace.path}", file=sys.stderr)
     write_output(render(report, args.format), args.output)
     return 0
+
+
+def _workspace_for_match(args: argparse.Namespace):  # -> Workspace | None
+    """The workspace to save to (checked, and created if missing), or None: nothing is written."""
+    from ..errors import MatcherError
+
+    if args.workspace is None:
+        if args.person or args.cycle:
+            raise MatcherError(
+                "--person and --cycle say whom a saved report is for: add --workspace (a PATH, or none for "
+                "the default workspace) to save it."
+            )
+        return None
+    if not args.person or not args.cycle:
+        raise MatcherError(
+            "Saving to a workspace needs whose report it is and for which review cycle: "
+            "give --person NAME and --cycle NAME (e.g. --cycle '2026 H2')."
+        )
+    from ..workspace.store import clean_name
+
+    clean_name(args.person, "person")
+    clean_name(args.cycle, "cycle")
+    return open_workspace(args.workspace, create=True)
 
 
 def cmd_ladders(args: argparse.Namespace) -> int:
@@ -150,6 +185,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ladder", "-l", required=True, help="corpus ladder id, or a ladder file path")
     p.add_argument("--format", "-f", choices=FORMATS, default="text")
     p.add_argument("--output", "-o", help="write the report to this file instead of standard output")
+    add_workspace_arg(
+        p,
+        "save the document and its report to this workspace file (no PATH: MATCHER_WORKSPACE, else the "
+        "default one in the user data dir); without it nothing is written",
+    )
+    p.add_argument("--person", help="with --workspace: whose document it is")
+    p.add_argument("--cycle", help="with --workspace: the review cycle, e.g. '2026 H2'")
     add_model_args(p)
     add_llm_switches(p)
     add_llm_args(p)

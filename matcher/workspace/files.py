@@ -64,6 +64,9 @@ def prepare(path: Path, *, create: bool) -> None:
                 kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
                 raise WorkspaceError(f"{path}: is {kind}, not a workspace file; give a file path.")
             if st.st_size == 0:
+                # Nothing to lose in it, and it is about to hold private text: make it private.
+                if stat.S_IMODE(st.st_mode) & 0o077:
+                    os.fchmod(fd, stat.S_IMODE(st.st_mode) & 0o600)
                 _initialise(path)
             else:
                 _check_header(path, os.pread(fd, HEADER_SIZE, 0))

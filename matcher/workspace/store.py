@@ -27,7 +27,7 @@ from .bundle import make_bundle, parse_bundle
 from .files import connect, default_workspace_path, prepare
 from .models import Change, Cycle, Person, SavedReport
 
-__all__ = ["Workspace"]
+__all__ = ["Workspace", "clean_name"]
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +66,13 @@ def _timestamp(value: str, what: str) -> str:
     return t.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _name(value: object, what: str) -> str:
+def clean_name(value: object, what: str) -> str:
     """A person's or cycle's name: trimmed, case kept; refused if empty, too long or with controls."""
     if not isinstance(value, str):
         raise WorkspaceError(f"A {what}'s name must be text, not {type(value).__name__}.")
     name = " ".join(unicodedata.normalize("NFC", value).split())
     if not name:
-        example = "Alex Kim" if what == "person" else "2026 H2"
+        example = "2026 H2" if what == "cycle" else "Alex Kim"
         raise WorkspaceError(f"A {what}'s name is empty; give one, e.g. {example}.")
     if len(name) > NAME_LIMIT:
         raise WorkspaceError(f"A {what}'s name is {len(name)} characters, over the {NAME_LIMIT}-character limit.")
@@ -141,7 +141,7 @@ class Workspace:
 
     def add_person(self, name: str) -> Person:
         """The person called `name` (case-insensitively), added if new."""
-        clean = _name(name, "person")
+        clean = clean_name(name, "person")
         with self._write() as con:
             pid = self._named(con, "people", clean, create=True)
             row = con.execute("SELECT id, name, created_at FROM people WHERE id = ?", (pid,)).fetchone()
@@ -170,7 +170,7 @@ class Workspace:
 
     def _require(self, con: sqlite3.Connection, table: str, name: str) -> int:
         what = "person" if table == "people" else "cycle"
-        found = self._named(con, table, _name(name, what), create=False)
+        found = self._named(con, table, clean_name(name, what), create=False)
         if found is None:
             names = [r[0] for r in con.execute(f"SELECT name FROM {table} ORDER BY created_at, id")]
             raise WorkspaceError(f"No {what} {name!r} in the workspace {self.path}; it has: {_choices(names)}.")
@@ -183,7 +183,7 @@ class Workspace:
     ) -> SavedReport:
         """Save `report` (the matcher's, uncorrected) and the `document` it was made from, for
         `person` in `cycle` (both added if new), in one transaction."""
-        person, cycle = _name(person, "person"), _name(cycle, "cycle")
+        person, cycle = clean_name(person, "person"), clean_name(cycle, "cycle")
         ladder_id = _ladder_of(report)
         if not isinstance(document, str):
             raise WorkspaceError(f"The document to save must be text, not {type(document).__name__}.")
@@ -307,7 +307,7 @@ class Workspace:
     def corrections(self, ladder_id: str | None = None) -> list[Correction]:
         """Every correction in the workspace (for one ladder, if given), in the order they were made."""
         with self._read() as con:
-            return self._corrections(con, ladder_id)
+            return list(self._corrections(con, ladder_id))
 
     @staticmethod
     def _corrections(con: sqlite3.Connection, ladder_id: str | None) -> tuple[Correction, ...]:
@@ -350,9 +350,9 @@ class Workspace:
         before = self.latest(person, ladder_id, previous) if previous is not None else None
         covered = current.covered if current else ()
         change = Change(
-            person=current.person if current else _name(person, "person"),
+            person=current.person if current else clean_name(person, "person"),
             ladder_id=ladder_id,
-            cycle=current.cycle if current else _name(cycle, "cycle"),
+            cycle=current.cycle if current else clean_name(cycle, "cycle"),
             previous=previous,
             report_id=current.id if current else None,
             previous_report_id=before.id if before else None,
@@ -388,7 +388,7 @@ class Workspace:
         off by `signed_off_by` now. It carries the document, the report as saved and the corrections
         that apply to its items (made on it, or on an earlier report with the same lines), so the
         importer sees the corrected report the person signed off."""
-        signer = _name(signed_off_by, "person signing off")
+        signer = clean_name(signed_off_by, "signer")
         saved = self.report(report_id)
         units = {}
         for u in saved.report.units:
@@ -416,7 +416,7 @@ class Workspace:
         cycle (added if new), the document, the report and its corrections, in one transaction.
         Importing the same bundle again returns the report already imported and adds nothing."""
         bundle = parse_bundle(data)
-        person, cycle = _name(bundle.person, "person"), _name(bundle.cycle, "cycle")
+        person, cycle = clean_name(bundle.person, "person"), clean_name(bundle.cycle, "cycle")
         created = _timestamp(bundle.created_at, "The bundle's created_at") if bundle.created_at else now()
         signed_at = _timestamp(bundle.signed_off_at, "The bundle's signed_off_at") if bundle.signed_off_at else ""
         corrections = [_checked(c, None, bundle.report) for c in bundle.corrections]
