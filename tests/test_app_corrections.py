@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from matcher.corrections import Correction, apply_corrections
+from matcher.corrections import Correction
 from matcher.ui import engineer
 from tests.app_fake import ENGINEER, MANAGER, app, fake_app, no_exception
 from tests.helpers import EVAL_DOCS, need_shared
@@ -52,7 +52,16 @@ def button(at, prefix: str, key_part: str = ""):
     return next(b for b in at.button if b.label.startswith(prefix) and key_part in (b.key or ""))
 
 
-def test_reject_removes_the_match_everywhere_and_says_who_and_when(fake_app, shown):
+def learned(fake_matcher, corrections):
+    """The library's report for the document from a matcher taught by `corrections`."""
+    return fake_matcher("lead-software-engineer").with_corrections(corrections).match(document())
+
+
+def same_matches(a, b) -> bool:
+    return [u.evidences for u in a.units] == [u.evidences for u in b.units] and a.uncovered == b.uncovered
+
+
+def test_reject_removes_the_match_everywhere_and_says_who_and_when(fake_app, shown, fake_matcher):
     at, before = matched(fake_app, shown, person="Sam Lee")
     s = next(s for s in before.statements if s.evidence)
     unit = before.unit(s.evidence[0])
@@ -61,9 +70,11 @@ def test_reject_removes_the_match_everywhere_and_says_who_and_when(fake_app, sho
     after = shown[-1]
     assert s.id not in after.unit(unit.id).evidences
     assert unit.id not in after.statement(s.id).evidence
-    expected = apply_corrections(before, [Correction("reject", unit.text, s.id, before.ladder["id"])])
+    # The matcher learned from it: the report is the library's taught matcher's.
+    expected = learned(fake_matcher, [Correction("reject", unit.text, s.id, before.ladder["id"])])
     assert metrics(at)["Coverage"] == f"{expected.coverage:.0%}"
-    assert after.uncovered == expected.uncovered
+    assert same_matches(after, expected)
+    assert after.meta["learned_from"] == 1
     # The exports are made from the corrected report.
     data = json.loads(engineer.downloads(after, engineer.Handover(), [])[1].data)
     (unit_json,) = [u for u in data["units"] if u["id"] == unit.id]
@@ -91,7 +102,7 @@ def test_move_a_line_to_another_statement(fake_app, shown):
     assert any("moved to" in m.value and "by You" in m.value for m in at.markdown)
 
 
-def test_confirm_the_closest_line_of_an_uncovered_statement(fake_app, shown):
+def test_confirm_the_closest_line_of_an_uncovered_statement(fake_app, shown, fake_matcher):
     at, before = matched(fake_app, shown)
     s = next(
         (s for s in before.statements if not s.evidence and s.closest and f"eng_fix_{s.id}_{s.closest}_ok" in keys(at)),
@@ -102,7 +113,8 @@ def test_confirm_the_closest_line_of_an_uncovered_statement(fake_app, shown):
     no_exception(at)
     after = shown[-1]
     assert after.statement(s.id).covered and s.closest in after.statement(s.id).evidence
-    assert len(after.uncovered) == len(before.uncovered) - 1
+    unit = before.unit(s.closest)
+    assert same_matches(after, learned(fake_matcher, [Correction("confirm", unit.text, s.id, before.ladder["id"])]))
 
 
 def keys(at) -> set[str]:

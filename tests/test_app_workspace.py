@@ -59,7 +59,7 @@ def save(at, cycle: str = "2026 H2", person: str | None = None):
     return at
 
 
-def test_nothing_is_written_until_save_then_corrections_go_to_the_workspace(fake_app, ws_path):
+def test_nothing_is_written_until_save_then_corrections_go_to_the_workspace(fake_app, ws_path, fake_matcher):
     at = engineer(document())
     reject_first(at)
     assert at.text_input(key="eng_save_path").value == str(ws_path)
@@ -76,8 +76,9 @@ def test_nothing_is_written_until_save_then_corrections_go_to_the_workspace(fake
     # A later correction goes to the workspace at once.
     reject_first(at)
     assert [c.action for c in Workspace.open(ws_path).report(saved.id).corrections] == ["reject", "reject"]
-    # The report shown is the workspace's corrected report.
-    assert {m.label: m.value for m in at.metric}["Coverage"] == f"{ws.report(saved.id).corrected.coverage:.0%}"
+    # The report shown is the library's, from the matcher taught by the workspace's corrections.
+    taught = fake_matcher("lead-software-engineer").with_corrections(ws.corrections("lead-software-engineer"))
+    assert {m.label: m.value for m in at.metric}["Coverage"] == f"{taught.match(document()).coverage:.0%}"
     # And it is still connected after a page switch.
     at.switch_page(MANAGER).run()
     at.switch_page(ENGINEER).run()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from ..config import Settings
-from ..corrections import Correction, apply_corrections
+from ..corrections import Correction
 from ..errors import DocumentTooLarge, ExemplarError, LadderError
 from ..isolate import ISOLATE_CHARS, parse_ladder_isolated, split_isolated
 from ..ladder import MAX_LADDER_BYTES, corpus_dir, load_ladders
@@ -176,11 +176,8 @@ def _learned(shared: Matcher, corrections: Sequence[Correction], key: str) -> Ma
     held = st.session_state.get(SESSION_LEARNED)
     if held is not None and held[0] == key:
         return held[1]
-    teach = getattr(shared, "with_corrections", None)  # TEMP until branch `learn` is merged
-    if teach is None:
-        return shared
     with st.spinner("Learning from your corrections…"):
-        learned = teach(list(corrections))
+        learned = shared.with_corrections(list(corrections))
     st.session_state[SESSION_LEARNED] = (key, learned)
     return learned
 
@@ -228,9 +225,7 @@ def analyse(
         fingerprint = corrections_key(mine)
         shared, key = _learned(shared, mine, fingerprint), f"{key}|{fingerprint}"
     matcher = shared.using(_session_lines(shared.embedder))
-    report = _analyse(text, key, matcher)
-    if mine:  # what the learned matcher claims, the corrections still decide
-        report = apply_corrections(report, mine)
+    report = _analyse(text, key, matcher)  # the learned matcher applies the corrections itself
     return replace(report, meta={**report.meta, "model": model_label(settings)})
 
 
