@@ -138,8 +138,6 @@ def render_report(
     if summary := llm_summary(report.meta):
         st.caption(summary)
     download_row(downloads(report, who, gaps), key=f"{PREFIX}_dl")
-    if correctable:
-        _corrections_list(report)
     by_statement, by_line, nothing = st.tabs(
         [
             f"By statement ({len(report.statements)})",
@@ -160,6 +158,8 @@ def render_report(
             line_panel(report)
     with nothing:
         _unmatched_section(report)
+    if correctable:  # below the tabs: appearing above them would close their open expanders
+        _corrections_list(report)
 
 
 def _corrections_list(report: Report) -> None:

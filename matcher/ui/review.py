@@ -150,6 +150,13 @@ def _confirmed(unit: UnitResult, sid: str) -> bool:
     return bool(last) and last[-1].get("action") in ("confirm", "assign") and last[-1].get("statement_id") == sid
 
 
+def _taken_out(unit: UnitResult, sid: str) -> bool:
+    """Whether a correction took this line out of the statement (rejected, or moved elsewhere)."""
+    made = [c for c in unit.extra.get("corrections") or [] if isinstance(c, dict)]
+    about = [c for c in made if sid in (c.get("statement_id"), c.get("replaces"))]
+    return bool(about) and (about[-1].get("action") == "reject" or about[-1].get("replaces") == sid)
+
+
 def _open_move(unit_id: str, sid: str) -> None:
     st.session_state[MOVING] = (unit_id, sid)
 
@@ -187,14 +194,25 @@ def statement_controls(report: Report, pillar: str) -> None:
         lines: Sequence[tuple[UnitResult, EvidenceLine, bool]] = [
             (report.unit(uid), e, True) for uid, e in zip(s.evidence, evidence(report, s), strict=True)
         ]
-        if not lines:
-            if not s.closest or closest_unit(report, s.id) is None:
-                continue  # nothing came near: nothing to confirm
-            unit = report.unit(s.closest)
+        if not lines and s.closest and closest_unit(report, s.id) is not None:
+            unit = report.unit(s.closest)  # nothing counts, but this came near: confirm it?
             lines = [(unit, EvidenceLine(unit.line, unit_score(unit, s.id), unit.text), False)]
+        # Lines a person took out stay in sight (struck through), with a way to put them back.
+        taken_out = [
+            (u, EvidenceLine(u.line, unit_score(u, s.id), u.text), False)
+            for u in report.units
+            if s.id not in u.evidences and u.id not in {x[0].id for x in lines} and _taken_out(u, s.id)
+        ]
+        if not lines and not taken_out:
+            continue
         st.markdown(f"**{md_escape(short(statement_text(s), 200))}**")
-        for unit, e, evidences in lines:
-            shown = e.markdown() if evidences else f"*closest, not counted:* {e.markdown()}"
+        for unit, e, evidences in [*lines, *taken_out]:
+            if evidences:
+                shown = e.markdown()
+            elif _taken_out(unit, s.id):
+                shown = f"~~line {unit.line}~~ · {md_escape(short(unit.text, 150))}"
+            else:
+                shown = f"*closest, not counted:* {e.markdown()}"
             _line_row(report, unit, s.id, shown, evidences=evidences, key=f"{PREFIX}_fix_{s.id}_{unit.id}")
 
 
