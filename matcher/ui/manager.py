@@ -173,7 +173,11 @@ def _drill_down(team: Team, clicked: tuple[str, str] | None) -> None:
     (which also work from the keyboard)."""
     ids = [s.id for s in team.statements]
     texts = {s.id: statement_text(s) for s in team.statements}
-    if clicked and clicked[0] in team.people and clicked[1] in texts:
+    # A click is applied once: the chart keeps its selection across reruns, and a later choice in
+    # the pickers (the keyboard way) must not be undone by it.
+    fresh = clicked != st.session_state.get(f"{PREFIX}_cell_clicked")
+    st.session_state[f"{PREFIX}_cell_clicked"] = clicked
+    if fresh and clicked and clicked[0] in team.people and clicked[1] in texts:
         st.session_state[f"{PREFIX}_cell_person"], st.session_state[f"{PREFIX}_cell_statement"] = clicked
         remember(f"{PREFIX}_cell_person", clicked[0])
         remember(f"{PREFIX}_cell_statement", clicked[1])
