@@ -53,6 +53,8 @@ def _author() -> str:
 
 def record(action: str, text: str, statement_id: str, ladder_id: str, replaces: str = "", unit_id: str = "") -> None:
     """Add a correction made now by this session's person (a button's callback)."""
+    if not statement_id or not text.strip():
+        return  # a picker emptied under the button: nothing to record
     at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     c = Correction(action, text, statement_id, ladder_id, replaces, _author(), at, unit_id)
     st.session_state[CORRECTIONS] = [*made_here(), c]
