@@ -217,7 +217,7 @@ def _evidence_markdown(report: Report, sid: str) -> list[str]:
     out = []
     for uid in report.statement(sid).evidence:
         u = report.unit(uid)
-        out.append(f"- {EvidenceLine(u.line, unit_score(u, sid), u.text).markdown(300)}")
+        out.append(f"- {md_escape(EvidenceLine(u.line, unit_score(u, sid), u.text).plain())}")
         out += [f"  - {n}" for n in correction_notes(u, names, sid)]
     for u in report.units:
         if sid not in u.evidences:
