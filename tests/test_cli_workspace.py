@@ -347,6 +347,9 @@ def test_team_shows_coverage_and_change_since_the_previous_cycle(capsys, fake_cl
     assert bo["previous_report_id"] is None and bo["newly_lost"] == []
     code, out, _ = run(capsys, "workspace", "team", "-l", LADDER, "--cycle", "2026 H2")
     assert code == 0 and "change since 2026 H1" in out and f"    - {sid}: " in out
+    ladder_file = str(ROOT / "corpus" / f"{LADDER}.md")
+    code, out, _ = run(capsys, "workspace", "team", "-l", ladder_file, "--cycle", "2026 H1")
+    assert code == 0 and "(no earlier cycle to compare with)" in out and "Alex Kim" in out
     code, _, err = run(capsys, "workspace", "team", "-l", LADDER, "--cycle", "1999")
     assert code == 1 and "No cycle '1999'" in err and "2026 H1, 2026 H2" in err
 

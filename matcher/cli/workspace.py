@@ -233,6 +233,10 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 
 def cmd_team(args: argparse.Namespace) -> int:
+    if Path(args.ladder).is_file():  # a ladder file: the workspace knows ladders by id
+        from ..ladder import load_ladder
+
+        args.ladder = load_ladder(args.ladder).id
     ws = open_workspace(args.workspace)
     previous = args.previous if args.previous else ws.previous_cycle(args.cycle)
     team = ws.team(args.ladder, args.cycle)
@@ -255,7 +259,8 @@ def cmd_team(args: argparse.Namespace) -> int:
     if not rows:
         _line(f"No saved reports for ladder {args.ladder} in cycle {args.cycle} in {ws.path}.")
         return 0
-    _line(f"Team: {args.ladder}, {args.cycle} (change since {previous or 'nothing: no earlier cycle'})")
+    since = f"change since {previous}" if previous else "no earlier cycle to compare with"
+    _line(f"Team: {args.ladder}, {args.cycle} ({since})")
     _line(f"{'person':<24}  {'report':>6}  {'coverage':>8}  {'new':>4}  {'lost':>4}")
     for saved, change in rows:
         new = f"+{len(change.newly_covered)}" if change.comparable else "-"
@@ -345,7 +350,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     p = cmds.add_parser("team", help="each person's coverage in a cycle, and the change since the previous")
     add_workspace_arg(p)
-    p.add_argument("--ladder", "-l", required=True, help="the ladder id")
+    p.add_argument("--ladder", "-l", required=True, help="the ladder id (or its file)")
     p.add_argument("--cycle", required=True, help="the review cycle, e.g. '2026 H2'")
     p.add_argument("--previous", help="the cycle to compare with (default: the one before --cycle)")
     p.add_argument("--json", action="store_true")
