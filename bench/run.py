@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import accuracy, coldstart, latency, scale, throughput
+from . import accuracy, coldstart, latency, learning, scale, throughput
 from .common import machine
 
 
@@ -33,6 +33,8 @@ class Size:
     scale_n: int
     resolution_seeds: int
     shipped_build: bool = True
+    curve_ks: tuple[int, ...] = (0, 2, 4, 8)
+    curve_folds: int | None = None
 
 
 SIZES = {
@@ -55,6 +57,8 @@ SIZES = {
         scale_n=24,
         resolution_seeds=1,
         shipped_build=False,
+        curve_ks=(0, 2),
+        curve_folds=1,
     ),
 }
 
@@ -65,6 +69,7 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
         r[k] for k in ("encoder", "pipeline", "latency", "cold_start", "index_build", "scale", "accuracy")
     )
     delta = abs(acc["onnx"]["unit_f1"] - acc["torch"]["unit_f1"])
+    curve, refit = r["learning_curve"]["points"], r["refit"]
     flat = sc["rss_end_mb"] - sc.get("rss_quarter_mb", sc["rss_end_mb"])
     return [
         ("ONNX int8 encoder >= 2.2x torch", f"{enc['ratio']:.2f}x", enc["ratio"] >= 2.2),
@@ -94,6 +99,16 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool]]:
         ("batch peak RSS < 1.5 GB", f"{sc['peak_rss_mb']:.0f} MB", sc["peak_rss_mb"] < 1536),
         ("batch memory flat (end - 1/4 < 100 MB)", f"{flat:+.0f} MB", flat < 100),
         ("eval unit F1: ONNX within 0.01 of torch", f"{delta:.4f}", delta <= 0.01),
+        (
+            f"with_corrections, ~{learning.REFIT_CORRECTIONS} corrections, warm: < 5 s",
+            f"{refit['seconds']:.2f} s",
+            refit["seconds"] < 5,
+        ),
+        (
+            "learning curve rises: unit F1 (both dev sets) at the largest k > at k = 0",
+            " -> ".join(f"k={p['k']} {p['all']['unit_f1']:.3f}" for p in (curve[0], curve[-1])),
+            curve[-1]["all"]["unit_f1"] > curve[0]["all"]["unit_f1"],
+        ),
     ]
 
 
@@ -146,6 +161,7 @@ def report(r: dict[str, Any]) -> str:
         f"  eval resolution: torch vectors plus random noise to cosine {res['perturbed_cosine']:.4f} (ONNX vs torch: "
         f"{res['onnx_torch_cosine']:.4f}), {res['seeds']} seeds: unit F1 {res['f1_mean']:.4f} +- {res['f1_sd']:.4f} "
         f"(range {res['f1_min']:.4f}-{res['f1_max']:.4f})",
+        *learning.report(r["learning_curve"], r["refit"]),
         "",
         "targets:",
         *(f"  {'PASS' if ok else 'FAIL'}  {name}: {value}" for name, value, ok in r["targets"]),
@@ -166,6 +182,8 @@ def run(size: str) -> dict[str, Any]:
         "scale": lambda: scale.run_subprocess(s.scale_n),
         "accuracy": accuracy.accuracy,
         "resolution": lambda: accuracy.resolution(s.resolution_seeds),
+        "learning_curve": lambda: learning.curve(s.curve_ks, s.curve_folds),
+        "refit": learning.refit_time,
     }
     for name, phase in phases.items():
         out[name] = phase()

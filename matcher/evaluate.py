@@ -35,8 +35,10 @@ __all__ = [
     "compute_metrics",
     "evaluate",
     "evaluate_sets",
+    "gold_unit_texts",
     "load_gold",
     "load_sets",
+    "signals_of",
 ]
 
 log = logging.getLogger(__name__)
@@ -317,12 +319,17 @@ def bm25_method() -> Method:
     return run
 
 
-def _signals_of(doc: EvalDoc, units: Sequence[str]) -> list[frozenset[str]]:
+def signals_of(doc: EvalDoc, units: Sequence[str]) -> list[frozenset[str]]:
     """The splitter's signals for unit texts of `doc` (matched by text, so gold units get them too)."""
     from .brag import split_units
 
     by_key = {_unit_key(u.text): u.signals for u in split_units(doc.text)}
     return [by_key.get(_unit_key(u), frozenset()) for u in units]
+
+
+def gold_unit_texts(doc: EvalDoc) -> list[str]:
+    """The document's gold units as the methods see them (markdown reduced)."""
+    return [reduce_markdown(u) for u in doc.gold_units]
 
 
 def matcher_method(factory: Callable[[Ladder], object]) -> Method:
@@ -334,7 +341,7 @@ def matcher_method(factory: Callable[[Ladder], object]) -> Method:
         if m is None:
             m = built[doc.ladder.id] = factory(doc.ladder)
         ids = [s.id for s in doc.ladder.statements]
-        scored = m.score(units, signals=_signals_of(doc, units))
+        scored = m.score(units, signals=signals_of(doc, units))
         decisions = tuple(frozenset(ids[j] for j in row) for row in scored.decisions)
         return DocRun(tuple(units), scored.scores, decisions)
 
@@ -354,8 +361,7 @@ def _run_all(
 
         return (splitter or split_units)(text)
 
-    unit_texts = [list(d.gold_units) if gold_units else [u.text for u in split(d.text)] for d in docs]
-    unit_texts = [[reduce_markdown(u) for u in units] for units in unit_texts]
+    unit_texts = [gold_unit_texts(d) if gold_units else [reduce_markdown(u.text) for u in split(d.text)] for d in docs]
     return {
         name: [method(d, units) for d, units in zip(docs, unit_texts, strict=True)] for name, method in methods.items()
     }

@@ -60,8 +60,14 @@ def test_smoke_benchmark(matchers, tmp_path, capsys) -> None:
     assert abs(res["perturbed_cosine"] - res["onnx_torch_cosine"]) < 0.002
     assert 0 < res["f1_min"] <= res["f1_mean"] <= res["f1_max"] <= 1
 
+    curve = result["learning_curve"]["points"]
+    assert [p["k"] for p in curve] == list(size.curve_ks) and curve[0]["corrections_per_user"] == 0
+    assert all(0 < p["all"]["unit_f1"] <= 1 for p in curve)
+    refit = result["refit"]
+    assert refit["corrections"] == 50 and refit["pairs"] > 0 and _positive(refit["seconds"])
+
     names = [name for name, _, _ in result["targets"]]
-    assert len(names) == 11 and all(isinstance(ok, bool) for _, _, ok in result["targets"])
+    assert len(names) == 13 and all(isinstance(ok, bool) for _, _, ok in result["targets"])
     for name in names:
         assert name in printed
     assert printed.count("PASS") + printed.count("FAIL") == len(names)

@@ -187,3 +187,16 @@ def test_the_learned_index_has_its_own_key_and_nothing_is_written(base, tmp_path
         [Entry("exemplar", "a line", "s1", weight=2.0)], base.embedder
     )
     assert isinstance(learned.index, EvidenceIndex)
+
+
+def test_a_ladder_matched_on_text_alone_still_applies_its_corrections(fake_settings):
+    from matcher import Matcher
+    from matcher.exemplars import ExemplarSet
+    from tests.helpers import FakeEmbedder
+
+    bare = Matcher.from_ladder(LADDER, embedder=FakeEmbedder(), settings=fake_settings, exemplars=ExemplarSet())
+    u = bare.match(DOC).units[-1]
+    sid = bare.ladder.statements[0].id
+    learned = bare.with_corrections([Correction("confirm", u.text, sid)])
+    assert not learned.scorer.has_exemplars  # no head to refit: scored on statement text as before
+    assert sid in learned.match(DOC).unit(u.id).evidences

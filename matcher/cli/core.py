@@ -115,6 +115,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             built[ladder.id] = Matcher.from_ladder(ladder, settings=settings)
         return built[ladder.id]
 
+    if args.learning_curve:
+        return _learning_curve(args, sets, factory)
     methods = {"matcher": matcher_method(factory)}
     tally: dict[str, int] = {}
     assistant = None
@@ -146,6 +148,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print_set_results(results, sets, gold_units=args.gold_units)
     if args.judge:
         print("LLM judge: " + ", ".join(f"{k} {v}" for k, v in tally.items()))
+    return 0
+
+
+def _learning_curve(args: argparse.Namespace, sets, factory) -> int:
+    from ..errors import EvalError
+    from ..replay import learning_curve
+    from .evalsets import print_learning_curve
+
+    try:
+        ks = sorted({int(k) for k in args.ks.split(",") if k.strip()})
+    except ValueError:
+        raise EvalError(
+            f"--ks takes numbers of documents separated by commas (like 0,2,4,8), not {args.ks!r}."
+        ) from None
+    curve = learning_curve(sets, factory, ks=ks, folds=args.folds)
+    if args.json:
+        sys.stdout.write(json.dumps(curve.to_dict(), indent=2) + "\n")
+    else:
+        print_learning_curve(curve, sets)
     return 0
 
 
@@ -216,6 +237,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-baselines", action="store_true", help="skip the BM25 and cosine baselines")
     p.add_argument(
         "--judge", action="store_true", help="also measure the matcher with the LLM judge (needs an LLM endpoint)"
+    )
+    p.add_argument(
+        "--learning-curve",
+        action="store_true",
+        help="replay the gold labels of a user's first k documents per ladder as corrections and score "
+        "the documents held out (README, 'Learning from corrections')",
+    )
+    p.add_argument("--ks", default="0,2,4,8", help="with --learning-curve: the k values (default 0,2,4,8)")
+    p.add_argument(
+        "--folds", type=int, default=5, help="with --learning-curve: rotations of held-out documents (default 5)"
     )
     add_model_args(p)
     add_llm_args(p)
