@@ -24,6 +24,7 @@ st.html(
 
 page = st.navigation(PAGES)
 st.sidebar.caption(
-    "Runs on this machine. What you paste or upload stays in memory for your session and is never written to disk."
+    "Runs on this machine. What you paste or upload stays in memory for your session and is never written to "
+    "disk, unless you save it to a workspace."
 )
 page.run()

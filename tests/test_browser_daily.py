@@ -174,7 +174,8 @@ def test_report_to_hand_over_and_gaps(server, page, matchers):
     # Gaps on screen: each uncovered statement opens to its closest line, why, a prompt and examples.
     near = next((g for g in gaps if g.closest_line), None)
     assert near is not None
-    page.get_by_test_id("stExpander").filter(has_text=near.statement[:60]).first.click()
+    # (By its summary: the pillar's "Check these matches" expander names the statement inside.)
+    page.get_by_test_id("stExpander").locator("summary").filter(has_text=near.statement[:60]).first.click()
     for piece in (f"line {near.closest_line}", near.why_not, near.prompt, *near.examples[:1]):
         page.get_by_text(piece, exact=False).first.wait_for(timeout=10_000)
     screenshot(page, "engineer-gaps.png")

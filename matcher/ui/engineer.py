@@ -5,19 +5,23 @@ from __future__ import annotations
 import streamlit as st
 
 from ..config import Settings
+from ..corrections import Correction, apply_corrections
 from ..exemplars import ExemplarSet
 from ..gaps import Gap, find_gaps, gaps_csv, gaps_markdown
 from ..handover import CSV_BOM, Handover, export_stem, handover_html
 from ..models import Ladder
 from ..report import Report
 from .resources import analyse, app_settings, assist, get_matcher
+from .review import correction_note, line_panel, made_here, statement_controls, undo
 from .safe import md_escape, short
+from .saving import corrections_for, save_panel
 from .views import (
     coverage_chart,
     judge_table,
     llm_notes_table,
     llm_summary,
     statement_table,
+    statement_text,
     units_frame,
     units_table,
     unmatched_table,
@@ -56,18 +60,23 @@ def render() -> None:
     doc = document_input(PREFIX, settings)
     if ladder is None or doc is None:
         return
-    report = _match(doc, ladder)
+    corrections = corrections_for(doc, ladder)
+    report = _match(doc, ladder, corrections)
     if report is None:
         return
     if llm is not None:
         report = _assist(report, ladder, llm, settings)
+        if corrections:  # the LLM's judge must not overrule what a person decided
+            report = apply_corrections(report, corrections)
     matcher = guarded(get_matcher, ladder, settings)
-    render_report(report, ladder, who, matcher.exemplars if matcher is not None else None)
+    render_report(report, ladder, who, matcher.exemplars if matcher is not None else None, correctable=True)
+    if report.units:
+        save_panel(doc, ladder, who)
 
 
-def _match(doc: Document, ladder: Ladder) -> Report | None:
+def _match(doc: Document, ladder: Ladder, corrections: list[Correction]) -> Report | None:
     with st.spinner("Matching your document against the ladder…"):
-        return guarded(analyse, doc.text, ladder)
+        return guarded(analyse, doc.text, ladder, None, corrections)
 
 
 def _assist(report: Report, ladder: Ladder, llm: LLMChoice, settings: Settings) -> Report:
@@ -107,8 +116,15 @@ def downloads(report: Report, who: Handover, gaps: list[Gap]) -> list[Download]:
 
 
 def render_report(
-    report: Report, ladder: Ladder, who: Handover | None = None, exemplars: ExemplarSet | None = None
+    report: Report,
+    ladder: Ladder,
+    who: Handover | None = None,
+    exemplars: ExemplarSet | None = None,
+    *,
+    correctable: bool = False,
 ) -> None:
+    """The report; with `correctable`, each evidencing line and the annotated document get controls
+    to confirm, reject or move a match (matcher/ui/review.py)."""
     show_warnings(report.meta.get("warnings", []))
     if not report.units:
         st.info("No accomplishments found in this document: add bullets, dated lines or sentences.")
@@ -135,11 +151,34 @@ def render_report(
     with by_statement:
         for pillar in ladder.pillars:
             if pillar.statements:  # an examples-only pillar has nothing to evidence
-                _pillar_section(report, pillar.name, pillar.emoji, by_pillar.get(pillar.name, []))
+                _pillar_section(report, pillar.name, pillar.emoji, by_pillar.get(pillar.name, []), correctable)
     with by_line:
         _units_section(report)
+        if correctable:
+            line_panel(report)
     with nothing:
         _unmatched_section(report)
+    if correctable:  # below the tabs: appearing above them would close their open expanders
+        _corrections_list(report)
+
+
+def _corrections_list(report: Report) -> None:
+    """What was corrected, by whom and when; corrections not saved anywhere yet can be undone."""
+    names = {s.id: statement_text(s) for s in report.statements}
+    shown = [(u, c) for u in report.units for c in u.extra.get("corrections") or [] if isinstance(c, dict)]
+    unsaved = made_here()
+    if not shown and not unsaved:
+        return
+    with st.expander(f":material/history: Corrections ({report.meta.get('corrections', len(shown))})"):
+        st.caption("Each correction sticks to the line's text: it applies wherever the same line comes back.")
+        for u, c in shown:
+            st.markdown(f"**line {u.line}** · {md_escape(short(u.text, 90))}: {correction_note(c, names)}")
+        if unsaved:
+            st.markdown("**Not saved to a workspace yet** (kept in this session only):")
+            for i, c in enumerate(unsaved):
+                left, right = st.columns([5, 1], vertical_alignment="center")
+                left.markdown(f"{md_escape(short(c.text, 90))}: {correction_note(c.to_dict(), names)}")
+                right.button("Undo", key=f"{PREFIX}_undo_{i}", on_click=undo, args=(i,), icon=":material/undo:")
 
 
 def _not_a_brag_doc(report: Report) -> None:
@@ -178,11 +217,14 @@ def _summary(report: Report) -> None:
 TABLE_MAX_UNITS = 300
 
 
-def _pillar_section(report: Report, pillar: str, emoji: str, gaps: list[Gap]) -> None:
+def _pillar_section(report: Report, pillar: str, emoji: str, gaps: list[Gap], correctable: bool = False) -> None:
     cov = next(p for p in report.pillars if p.name == pillar)
     st.subheader(f"{md_escape(emoji)} {md_escape(pillar)}".strip(), divider="gray")
     st.caption(f"{cov.covered} of {cov.total} statements evidenced")
     st.table(statement_table(report, pillar), hide_index=True, border="horizontal")
+    if correctable:
+        with st.expander(f":material/rule: Check these matches: confirm, reject or move a line ({md_escape(pillar)})"):
+            statement_controls(report, pillar)
     notes = llm_notes_table(report, pillar)
     if not notes.empty:
         st.table(notes, hide_index=True, border="horizontal")

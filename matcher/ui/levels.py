@@ -15,6 +15,7 @@ from ..models import Ladder
 from ..report import Report
 from .resources import analyse, app_settings, level_catalogue, read_ladder_upload
 from .safe import md_escape
+from .state import forget_files, kept, kept_files
 from .views import pillar_examples, readable, statement_table
 from .widgets import (
     DEFAULT_LADDER,
@@ -77,14 +78,27 @@ def track_name(folder: Path, root: Path | None) -> str:
 def _pick_levels() -> tuple[Ladder, Ladder] | None:
     catalogue = guarded(level_catalogue) or ([], None)
     ladders, root = catalogue
+    keep, earlier = kept_files(f"{PREFIX}_ladder_files")
     uploads = st.file_uploader(
         "Add your own ladder files (optional, one .md file per level)",
         type=LADDER_TYPES,
         accept_multiple_files=True,
-        key=f"{PREFIX}_ladder_files",
         help="Career-ladder files in the OctopusDeploy format, e.g. L4 and L5 of your track. They stay "
         "in memory for this session.",
+        **keep,
     )
+    if not uploads and earlier:
+        uploads = earlier
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        names = ", ".join(md_escape(f.name) for f in earlier)
+        left.caption(f"Using the ladder files uploaded earlier in this session: {names}.")
+        right.button(
+            "Remove these files",
+            key=f"{PREFIX}_ladder_files_forget",
+            on_click=forget_files,
+            args=(f"{PREFIX}_ladder_files",),
+            icon=":material/close:",
+        )
     uploaded = [lad for lad in (guarded(read_ladder_upload, u) for u in uploads or []) if lad is not None]
     by_track = tracks([*uploaded, *ladders], root)
     if not by_track:
@@ -99,16 +113,17 @@ def _pick_levels() -> tuple[Ladder, Ladder] | None:
         if UPLOADED_TRACK in names
         else next((i for i, n in enumerate(names) if "software" in n.lower()), 0)
     )
-    track = st.selectbox("Track", names, index=preferred, key=f"{PREFIX}_track_{len(uploaded)}")
+    track = st.selectbox(
+        "Track", names, **kept(f"{PREFIX}_track_{len(uploaded)}", default=names[preferred], options=names)
+    )
     levels = by_track[track]
     left, right = st.columns(2, gap="medium")
     labels = [ladder_label(lad) for lad in levels]
     current_i = left.selectbox(
         "Your current level",
         range(len(levels)),
-        index=_default_current(levels),
-        key=f"{PREFIX}_current_{track}",
         format_func=lambda i: labels[i],
+        **kept(f"{PREFIX}_current_{track}", default=_default_current(levels), options=range(len(levels))),
     )
     current = levels[current_i]
     found = next_level(current, levels)
@@ -122,9 +137,9 @@ def _pick_levels() -> tuple[Ladder, Ladder] | None:
     next_i = right.selectbox(
         "Compare with",
         range(len(others)),
-        index=default,
-        key=f"{PREFIX}_next_{track}_{current_i}",  # a new default whenever the current level changes
         format_func=lambda i: ladder_label(others[i]),
+        # A new default whenever the current level changes.
+        **kept(f"{PREFIX}_next_{track}_{current_i}", default=default, options=range(len(others))),
         help="The next level in the track is picked for you; any other level works too.",
     )
     if found is None:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
 from ..config import Settings
 from ..errors import MatcherError
 from ..models import Ladder
+from ..report import Report
 from .resources import analyse, app_settings, get_matcher, read_upload, upload_limit_mb
+from .review import correction_notes
 from .safe import md_escape, short
+from .saved_team import render_saved_team
+from .state import KeptFile, forget_files, kept, kept_files, remember
 from .team import Team, person_names
-from .views import STRENGTH_BADGES, escaped, statement_text
+from .views import STRENGTH_BADGES, EvidenceLine, escaped, statement_text, unit_score
 from .widgets import (
     DOC_HINT,
     Download,
@@ -23,36 +27,67 @@ from .widgets import (
     show_warnings,
 )
 
-__all__ = ["render", "render_team", "score_team"]
+__all__ = ["render", "render_team", "score_team", "show_team"]
 
 PREFIX = "mgr"
 ROW_PX = 35  # st.dataframe's row height
 
 
+UPLOADS, WORKSPACE = "Uploads", "Workspace"
+
+
 def render() -> None:
     st.title("Team evidence")
     st.caption(
-        "Upload one brag document per person (the file name is the person's name) to see which "
-        "statements the team evidences, where it is thin, and who covers what."
+        "Upload one brag document per person (the file name is the person's name), or open a "
+        "workspace the team saves to, to see which statements the team evidences, where it is thin, "
+        "and who covers what."
     )
     settings = guarded(app_settings)
     if settings is None:
         return
+    source = st.radio(
+        "The team's documents",
+        [UPLOADS, WORKSPACE],
+        horizontal=True,
+        captions=["Brag documents uploaded now", "The latest reports saved in a workspace file"],
+        **kept(f"{PREFIX}_source", default=UPLOADS),
+    )
+    if source == WORKSPACE:
+        render_saved_team(settings, show_team)
+        return
     ladder = ladder_picker(PREFIX)
+    keep, earlier = kept_files(f"{PREFIX}_files")
     uploads = st.file_uploader(
         f"Brag documents, one per person ({DOC_HINT})",
         type=None,
         accept_multiple_files=True,
-        key=f"{PREFIX}_files",
         max_upload_size=upload_limit_mb(settings),
+        **keep,
     )
-    docs = _documents(uploads or [], settings)
+    docs = _documents(uploads or _earlier(earlier), settings)
     if ladder is None:
         return
     if not docs:
         st.info("Upload the team's brag documents to see the heatmap.", icon=":material/group:")
         return
     render_team(docs, ladder, settings)
+
+
+def _earlier(files: list[KeptFile]) -> list[KeptFile]:
+    """The team's files uploaded earlier in this session (shown as such, with a way to drop them)."""
+    if files:
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        names = ", ".join(md_escape(f.name) for f in files)
+        left.caption(f"Using the {len(files)} files uploaded earlier in this session: {names}.")
+        right.button(
+            "Remove these files",
+            key=f"{PREFIX}_files_forget",
+            on_click=forget_files,
+            args=(f"{PREFIX}_files",),
+            icon=":material/close:",
+        )
+    return files
 
 
 def _documents(uploads: Sequence, settings: Settings) -> list[tuple[str, str]]:
@@ -84,8 +119,13 @@ def score_team(docs: Sequence[tuple[str, str]], ladder: Ladder, settings: Settin
 
 def render_team(docs: Sequence[tuple[str, str]], ladder: Ladder, settings: Settings) -> None:
     team = score_team(docs, ladder, settings)
-    if team is None:
-        return
+    if team is not None:
+        show_team(team, ladder)
+
+
+def show_team(team: Team, ladder: Ladder, between: Callable[[], None] | None = None) -> None:
+    """The team's summary, heatmap with its drill-down, gaps and coverage; `between` draws more
+    (e.g. the change since the last cycle) after the drill-down."""
     show_warnings(team.reports[0].meta.get("warnings", []))
     _summary(team)
     st.subheader("Statements × people", divider="gray")
@@ -96,6 +136,8 @@ def render_team(docs: Sequence[tuple[str, str]], ladder: Ladder, settings: Setti
     )
     event = st.altair_chart(team.heatmap(), width="content", on_select="rerun", key=f"{PREFIX}_heatmap")
     _drill_down(team, _selected_cell(event))
+    if between is not None:
+        between()
     download_row(
         [
             Download(
@@ -131,14 +173,23 @@ def _drill_down(team: Team, clicked: tuple[str, str] | None) -> None:
     (which also work from the keyboard)."""
     ids = [s.id for s in team.statements]
     texts = {s.id: statement_text(s) for s in team.statements}
-    if clicked and clicked[0] in team.people and clicked[1] in texts:
+    # A click is applied once: the chart keeps its selection across reruns, and a later choice in
+    # the pickers (the keyboard way) must not be undone by it.
+    fresh = clicked != st.session_state.get(f"{PREFIX}_cell_clicked")
+    st.session_state[f"{PREFIX}_cell_clicked"] = clicked
+    if fresh and clicked and clicked[0] in team.people and clicked[1] in texts:
         st.session_state[f"{PREFIX}_cell_person"], st.session_state[f"{PREFIX}_cell_statement"] = clicked
+        remember(f"{PREFIX}_cell_person", clicked[0])
+        remember(f"{PREFIX}_cell_statement", clicked[1])
     with st.container(border=True):
         st.markdown("**:material/manage_search: Who evidences what, and with which lines**")
         left, right = st.columns([1, 3], gap="medium")
-        person = left.selectbox("Person", list(team.people), key=f"{PREFIX}_cell_person")
+        person = left.selectbox("Person", list(team.people), **kept(f"{PREFIX}_cell_person", options=list(team.people)))
         sid = right.selectbox(
-            "Statement", ids, key=f"{PREFIX}_cell_statement", format_func=lambda k: short(texts[k], 150)
+            "Statement",
+            ids,
+            format_func=lambda k: short(texts[k], 150),
+            **kept(f"{PREFIX}_cell_statement", options=ids),
         )
         if person is None or sid is None:
             return
@@ -147,15 +198,34 @@ def _drill_down(team: Team, clicked: tuple[str, str] | None) -> None:
             f"{STRENGTH_BADGES[result.strength]} **{md_escape(person)}** · score {result.score:.2f} · "
             f"{md_escape(texts[sid])}"
         )
-        lines = team.evidence_lines(person, sid)
+        report = team.reports[team.people.index(person)]
+        lines = _evidence_markdown(report, sid)
         if lines:
-            st.markdown("\n".join(f"- {md_escape(line)}" for line in lines))
-        else:
+            st.markdown("\n".join(lines))
+        if not result.evidence:
             near = team.closest_line(person, sid)
             st.caption(
                 f"No line of {md_escape(person)}'s document evidences it"
                 + (f"; the closest is {md_escape(near)}." if near else ".")
             )
+
+
+def _evidence_markdown(report: Report, sid: str) -> list[str]:
+    """The lines evidencing a statement, each with the corrections made on it for that statement,
+    and the lines a person rejected for it (so a manager sees what was taken out, and by whom)."""
+    names = {s.id: statement_text(s) for s in report.statements}
+    out = []
+    for uid in report.statement(sid).evidence:
+        u = report.unit(uid)
+        out.append(f"- {md_escape(EvidenceLine(u.line, unit_score(u, sid), u.text).plain())}")
+        out += [f"  - {n}" for n in correction_notes(u, names, sid)]
+    for u in report.units:
+        if sid not in u.evidences:
+            notes = correction_notes(u, names, sid)
+            if notes:
+                out.append(f"- ~~line {u.line}~~ · {md_escape(short(u.text, 200))}")
+                out += [f"  - {n}" for n in notes]
+    return out
 
 
 def _summary(team: Team) -> None:

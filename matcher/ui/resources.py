@@ -15,7 +15,9 @@ except the evidence index of ladders that already live on disk (the library's ow
 from __future__ import annotations
 
 import hashlib
+import json
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from ..config import Settings
+from ..corrections import Correction
 from ..errors import DocumentTooLarge, ExemplarError, LadderError
 from ..isolate import ISOLATE_CHARS, parse_ladder_isolated, split_isolated
 from ..ladder import MAX_LADDER_BYTES, corpus_dir, load_ladders
@@ -42,6 +45,7 @@ __all__ = [
     "app_settings",
     "assist",
     "corpus_ladders",
+    "corrections_key",
     "get_matcher",
     "ladder_key",
     "level_catalogue",
@@ -153,6 +157,31 @@ def get_matcher(ladder: Ladder, settings: Settings | None = None) -> Matcher:
     return _matcher(ladder_key(ladder), repr(settings), ladder, settings)
 
 
+# This session's matcher taught by its corrections: (fingerprint, matcher), the latest only.
+SESSION_LEARNED = "_matcher_learned"
+
+
+def corrections_key(corrections: Sequence[Correction]) -> str:
+    """A fingerprint of corrections (their order counts: the latest wins)."""
+    digest = hashlib.sha256()
+    for c in corrections:
+        digest.update(json.dumps(c.to_dict(), sort_keys=True).encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _learned(shared: Matcher, corrections: Sequence[Correction], key: str) -> Matcher:
+    """`shared` taught by this session's corrections, rebuilt only when they change. Kept in the
+    session, not the process: one person's corrections must not make another's page faster."""
+    held = st.session_state.get(SESSION_LEARNED)
+    if held is not None and held[0] == key:
+        return held[1]
+    with st.spinner("Learning from your corrections…"):
+        learned = shared.with_corrections(list(corrections))
+    st.session_state[SESSION_LEARNED] = (key, learned)
+    return learned
+
+
 @st.cache_data(show_spinner=False, max_entries=128, scope="session")
 def _analyse(text: str, key: str, _matcher: Matcher) -> Report:
     if len(text) > ISOLATE_CHARS:  # a big document is split off the interpreter the sessions share
@@ -180,15 +209,23 @@ def model_label(settings: Settings) -> str:
     return f"{name} (fine-tuned on the corpus exemplars)" if settings.tune else name
 
 
-def analyse(text: str, ladder: Ladder, settings: Settings | None = None) -> Report:
+def analyse(
+    text: str, ladder: Ladder, settings: Settings | None = None, corrections: Sequence[Correction] = ()
+) -> Report:
     """Match `text` against `ladder`; the same text and ladder again is served from the cache.
 
-    The report's `meta.model` names the model (the app loads it from a cache folder, whose path
-    must not reach an export)."""
+    With `corrections`, the matcher learns from them (`Matcher.with_corrections`) and the report
+    has them applied. The report's `meta.model` names the model (the app loads it from a cache
+    folder, whose path must not reach an export)."""
     settings = settings or app_settings()
     shared = get_matcher(ladder, settings)
+    key = ladder_key(ladder) + "|" + repr(shared.settings)
+    mine = [c for c in corrections if not c.ladder_id or c.ladder_id == ladder.id]
+    if mine:
+        fingerprint = corrections_key(mine)
+        shared, key = _learned(shared, mine, fingerprint), f"{key}|{fingerprint}"
     matcher = shared.using(_session_lines(shared.embedder))
-    report = _analyse(text, ladder_key(ladder) + "|" + repr(matcher.settings), matcher)
+    report = _analyse(text, key, matcher)  # the learned matcher applies the corrections itself
     return replace(report, meta={**report.meta, "model": model_label(settings)})
 
 

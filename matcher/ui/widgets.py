@@ -16,6 +16,7 @@ from ..models import Ladder
 from ..plain import plain_message
 from .resources import corpus_ladders, llm_config, read_ladder_upload, read_upload, upload_limit_mb
 from .safe import md_escape
+from .state import KeptFile, forget_files, kept, kept_files
 
 if TYPE_CHECKING:
     from ..llm import LLMConfig
@@ -88,16 +89,17 @@ def ladder_picker(prefix: str) -> Ladder | None:
     choice = st.selectbox(
         "Career ladder",
         options,
-        index=default,
-        key=f"{prefix}_ladder",
         format_func=lambda k: "Upload a ladder file…" if k == UPLOAD_LADDER else ladder_label(by_key[k]),
+        **kept(f"{prefix}_ladder", default=options[default], options=options),
     )
     if choice != UPLOAD_LADDER:
         return by_key[choice]
-    upload = st.file_uploader(
-        "Ladder file (.md), in the OctopusDeploy career-ladder format",
-        type=LADDER_TYPES,
-        key=f"{prefix}_ladder_file",
+    keep, earlier = kept_files(f"{prefix}_ladder_file")
+    upload = kept_upload(
+        st.file_uploader("Ladder file (.md), in the OctopusDeploy career-ladder format", type=LADDER_TYPES, **keep),
+        earlier,
+        f"{prefix}_ladder_file",
+        "ladder file",
     )
     if upload is None:
         st.info("Upload a ladder file to match against it.", icon=":material/upload_file:")
@@ -111,8 +113,32 @@ class Document:
     text: str
 
 
+# Where the brag document is kept: one for the session, shared by the pages that read one.
+DOCUMENT_TEXT = "document_text"
+DOCUMENT_FILE = "document_file"
+
+
+def kept_upload(upload: object, earlier: list[KeptFile], store: str, what: str) -> object:
+    """The file in an uploader, else the one kept from earlier in the session (shown as such,
+    with a button to stop using it); None when there is neither."""
+    if upload is not None or not earlier:
+        return upload
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.caption(f"Using the {what} {md_escape(earlier[0].name)}, uploaded earlier in this session.")
+    right.button(
+        f"Remove {what}",
+        key=f"{store}_forget",
+        on_click=forget_files,
+        args=(store,),
+        icon=":material/close:",
+        help=f"Stop using the {what} uploaded earlier in this session.",
+    )
+    return earlier[0]
+
+
 def document_input(prefix: str, settings: Settings, *, label: str = "Brag document") -> Document | None:
     """A pasted or uploaded brag document. An upload wins over pasted text while it is there.
+    Both are kept for the session and shared by every page that reads a brag document.
 
     Returns None (after showing why) when there is nothing to match yet or the upload is refused.
     """
@@ -120,25 +146,29 @@ def document_input(prefix: str, settings: Settings, *, label: str = "Brag docume
     text = left.text_area(
         label,
         height=300,
-        key=f"{prefix}_text",
         placeholder=PLACEHOLDER,
         help="Paste your brag document: bullets, dated log lines or paragraphs all work. "
         "It is kept in memory for this session only.",
+        **kept(f"{prefix}_text", DOCUMENT_TEXT),
     )
+    keep, earlier = kept_files(f"{prefix}_file", DOCUMENT_FILE)
     with right:
         upload = st.file_uploader(
             "…or upload a file",
             type=None,
             help=f"A {DOC_HINT} file: a Word or Google Docs document, a PDF, or plain text.",
-            key=f"{prefix}_file",
             max_upload_size=upload_limit_mb(settings),
+            **keep,
         )
         st.button("Match evidence", type="primary", key=f"{prefix}_go", icon=":material/search:")
+    fresh = upload is not None
+    upload = kept_upload(upload, earlier, DOCUMENT_FILE, "file")
     if upload is not None:
         decoded = guarded(read_upload, upload, settings)
         if decoded is None:
             return None
-        st.caption(f"Using the uploaded file {md_escape(upload.name)}; remove it to use pasted text.")
+        if fresh:
+            st.caption(f"Using the uploaded file {md_escape(upload.name)}; remove it to use pasted text.")
         text, name = decoded, upload.name
     else:
         name = "pasted text"
@@ -157,14 +187,14 @@ def handover_inputs(prefix: str) -> Handover:
     left, right = st.columns(2, gap="medium")
     person = left.text_input(
         "Person (optional)",
-        key=f"{prefix}_person",
+        **kept(f"{prefix}_person"),
         placeholder="e.g. Sam Lee",
         max_chars=80,
         help="Shown on the report to hand over and used in the exported file names.",
     )
     period = right.text_input(
         "Review period (optional)",
-        key=f"{prefix}_period",
+        **kept(f"{prefix}_period"),
         placeholder="e.g. H2 2026",
         max_chars=80,
         help="Shown on the report to hand over.",
@@ -253,21 +283,21 @@ def llm_settings(prefix: str) -> LLMChoice | None:
         )
         base_url = st.text_input(
             "Base URL",
-            key=f"{prefix}_llm_base_url",
+            **kept(f"{prefix}_llm_base_url"),
             placeholder="http://127.0.0.1:11434/v1",
             help="The address of an OpenAI-compatible server, for this session only. Leave empty to use "
             "the one this app was set up with, if any.",
         )
         model = st.text_input(
             "Model",
-            key=f"{prefix}_llm_model",
+            **kept(f"{prefix}_llm_model"),
             placeholder="the server's first model",
             help="For this session only; leave empty for the app's default or the server's first model.",
         )
         api_key = st.text_input(
             "API key",
             type="password",
-            key=f"{prefix}_llm_api_key",
+            **kept(f"{prefix}_llm_api_key"),
             help="Kept in memory for this session only; local servers need none.",
         )
         config = guarded(llm_config, base_url, model, api_key)
@@ -283,7 +313,7 @@ def llm_settings(prefix: str) -> LLMChoice | None:
             where = md_escape(endpoint_label(config.base_url))
             st.caption(f"Endpoint {where} ({source}), model {md_escape(model_name)}.")
         on = {
-            name: st.checkbox(label, key=f"{prefix}_llm_{name}", disabled=config is None, help=help_text)
+            name: st.checkbox(label, disabled=config is None, help=help_text, **kept(f"{prefix}_llm_{name}"))
             for name, label, help_text in LLM_SWITCHES
         }
     if config is None or not any(on.values()):
