@@ -203,3 +203,41 @@ def test_a_file_that_is_not_a_bundle_is_refused_on_screen(fake_app, ws_path):
     no_exception(at)
     assert errors(at) and "notes.json" in errors(at)[0]
     assert not ws_path.exists()
+
+
+def test_a_later_export_of_the_same_report_adds_only_its_new_corrections(fake_app, team_ws, ws_path):
+    ws, (_, unit) = team_ws
+    (alice,) = ws.reports(person="alice", cycle="2026 H2")
+    first = json.dumps(ws.export_bundle(alice.id, signed_off_by="alice")).encode()
+    at = manager(ws_path)
+    at.file_uploader(key="mgr_bundle").set_value(("first.json", first, "application/json")).run()
+    at.button(key="mgr_bundle_go").click().run()
+    other = next(u for u in alice.report.units if u.evidences and u.id != unit.id)
+    from matcher.corrections import Correction
+
+    fix = Correction("reject", other.text, other.evidences[0], "lead-software-engineer", unit_id=other.id)
+    ws.correct(alice.id, fix)
+    later = json.dumps(ws.export_bundle(alice.id, signed_off_by="alice")).encode()
+    at.file_uploader(key="mgr_bundle").set_value(("later.json", later, "application/json")).run()
+    at.button(key="mgr_bundle_go").click().run()
+    no_exception(at)
+    assert any("added the 1 correction made since" in x.value for x in at.success), [x.value for x in at.success]
+    imported = Workspace.open(ws_path, create=False)
+    assert len(imported.reports()) == 1 and len(imported.corrections()) == 2
+
+
+def test_forget_a_person_needs_their_name_typed_and_leaves_nothing_of_theirs(fake_app, team_ws):
+    ws, (_, unit) = team_ws
+    at = manager(ws.path)
+    assert {m.label: m.value for m in at.metric}["People"] == "2"
+    at.selectbox(key="mgr_forget_person").select("alice").run()
+    assert at.button(key="mgr_forget_go").disabled  # not confirmed yet
+    at.text_input(key="mgr_forget_confirm").input("ALICE ").run()
+    assert not at.button(key="mgr_forget_go").disabled
+    at.button(key="mgr_forget_go").click().run()
+    no_exception(at)
+    assert any("Forgot alice" in s.value for s in at.success)
+    assert {m.label: m.value for m in at.metric}["People"] == "1"
+    assert [p.name for p in ws.people()] == ["bob"]
+    raw = b"".join(p.read_bytes() for p in ws.path.parent.glob(ws.path.name + "*"))
+    assert unit.text.encode() not in raw and document("se-01.md").splitlines()[2].encode() not in raw

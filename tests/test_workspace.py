@@ -387,6 +387,22 @@ def test_a_bundle_carries_a_signed_off_report_to_another_workspace_once(tmp_path
     assert len(manager.reports()) == 1 and len(manager.corrections()) == 1 and len(manager.people()) == 1
 
 
+def test_the_same_report_exported_again_imports_as_one_with_the_new_corrections(tmp_path, ws, reports):
+    saved = _corrected_pair(ws, reports)
+    manager = Workspace.open(tmp_path / "manager.sqlite3")
+    first = manager.import_bundle(ws.export_bundle(saved.id, signed_off_by="Alex"))
+    u = _unit(saved.report, "Mentored")
+    sid = next(x for x in u.evidences) if u.evidences else _free_statement(saved.report, u)
+    ws.correct(saved.id, Correction("reject", u.text, sid, unit_id=u.id, author="al"))
+    again = ws.export_bundle(saved.id, signed_off_by="Alex")  # another sign-off time: another bundle id
+    assert again["id"] != first.bundle_id
+    second = manager.import_bundle(again)
+    assert second.id == first.id and len(manager.reports()) == 1
+    assert len(manager.corrections()) == 2  # the first one once, the new one added
+    assert second.corrected.to_dict() == ws.report(saved.id).corrected.to_dict()
+    assert manager.import_bundle(again).id == first.id and len(manager.corrections()) == 2
+
+
 def test_a_bundle_carries_corrections_made_on_earlier_reports_of_the_same_lines(tmp_path, ws, reports):
     first = _corrected_pair(ws, reports)
     later = ws.save("Alex", "2026 H2", H2, reports["H2"])

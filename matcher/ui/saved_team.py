@@ -50,6 +50,7 @@ def render_saved_team(settings: Settings, show_team: Callable[..., None]) -> Non
     cycles = workspace_call(stored.cycles, path)
     if cycles is None:
         return
+    _forget(path)  # before the team is read, so that it shows the team without them
     if not cycles:
         st.info("This workspace has no saved reports yet.", icon=":material/inbox:")
         return
@@ -134,9 +135,33 @@ def _import(path: str, settings: Settings) -> None:
         result = workspace_call(stored.import_bundle, path, upload.getvalue(), upload.name)
         if result is None:
             return
-        saved, new = result
+        saved, new, added = result
         who = f"{md_escape(saved.person)}, {md_escape(saved.cycle)}"
         if new:
             st.success(f"Imported the report of {who}.", icon=":material/check_circle:")
+        elif added:
+            st.success(
+                f"This report ({who}) was already in the workspace: added the {added} correction"
+                f"{'s' if added != 1 else ''} made since.",
+                icon=":material/check_circle:",
+            )
         else:
             st.info(f"This bundle is already in the workspace ({who}): nothing was added.", icon=":material/info:")
+
+
+def _forget(path: str) -> None:
+    """Delete one person and everything of theirs, after they type the name to confirm."""
+    people = workspace_call(stored.people, path)
+    if not people:
+        return
+    with st.expander(":material/person_remove: Forget a person"):
+        st.caption(
+            "Deletes the person's documents, reports and the corrections made on them from this "
+            "workspace file, and rewrites the file so that no text of theirs is left in it. This cannot be undone."
+        )
+        person = st.selectbox("Person", people, index=None, key=f"{PREFIX}_forget_person")
+        typed = st.text_input("Type their name to confirm", key=f"{PREFIX}_forget_confirm")
+        ready = person is not None and typed.strip().casefold() == person.casefold()
+        clicked = st.button("Forget", key=f"{PREFIX}_forget_go", icon=":material/delete_forever:", disabled=not ready)
+        if clicked and workspace_call(stored.forget, path, person):
+            st.success(f"Forgot {md_escape(person)}: nothing of theirs is left in the workspace.")

@@ -127,13 +127,21 @@ def changes(path: str | Path, person: str, ladder_id: str, cycle: str, previous:
     return open_workspace(path).changes(person, ladder_id, cycle, previous)
 
 
-def import_bundle(path: str | Path, data: bytes, name: str) -> tuple[SavedReport, bool]:
-    """Import a bundle file's bytes; also says whether it was new (importing twice does not
-    duplicate). A file that is not a bundle is refused before the workspace is opened."""
+def import_bundle(path: str | Path, data: bytes, name: str) -> tuple[SavedReport, bool, int]:
+    """Import a bundle file's bytes: the report, whether it is new (importing twice does not
+    duplicate), and how many corrections it added (a later export of the same report carries those
+    made since). A file that is not a bundle is refused before the workspace is opened."""
     from ..workspace import loads_bundle
 
     parsed = loads_bundle(data, name)
     ws = open_workspace(path, create=True)
     before = {r.id for r in ws.reports()}
+    corrections = len(ws.corrections())
     saved = ws.import_bundle(parsed)
-    return saved, saved.id not in before
+    return saved, saved.id not in before, len(ws.corrections()) - corrections
+
+
+def forget(path: str | Path, person: str) -> str:
+    """Delete a person and everything of theirs from the workspace (the file is rewritten); their name."""
+    open_workspace(path).forget_person(person)
+    return person

@@ -23,7 +23,7 @@ from typing import Any
 from ..corrections import Correction, text_key
 from ..errors import WorkspaceError
 from ..report import Report
-from .bundle import make_bundle, parse_bundle
+from .bundle import Bundle, make_bundle, parse_bundle
 from .files import connect, default_workspace_path, prepare
 from .models import Change, Cycle, Person, SavedReport
 
@@ -423,9 +423,20 @@ class Workspace:
         payload = json.dumps(bundle.report.to_dict(), ensure_ascii=False)
         with self._write() as con:
             row = con.execute("SELECT id FROM reports WHERE bundle_id = ?", (bundle.id,)).fetchone()
+            same = None if row is not None else _same_report(con, person, cycle, bundle, payload, created)
             if row is not None:
                 rid = int(row[0])
                 log.info("Bundle %s is already report %d in %s", bundle.id[:12], rid, self.path)
+            elif same is not None:
+                # The same saved report exported again (another sign-off time, maybe corrections
+                # made since): one report, and only the corrections it does not have yet.
+                rid = same
+                have = {_correction_key(c) for c in self._own_corrections(con, [rid]).get(rid, ())}
+                for c in corrections:
+                    c = replace(c, at=_timestamp(c.at, "A correction's time") if c.at else created)
+                    if _correction_key(c) not in have:
+                        _insert_correction(con, rid, c)
+                log.info("Bundle %s is report %d of %s, exported again", bundle.id[:12], rid, self.path)
             else:
                 rid = self._insert_report(
                     con,
@@ -526,6 +537,26 @@ def _checked(c: Correction, saved: SavedReport | None, report: Report | None = N
         if saved is not None and text_key(unit.text) != c.key:
             raise WorkspaceError(f"The correction's text is not the text of unit {c.unit_id!r} of {where}.")
     return replace(c, ladder_id=ladder_id)
+
+
+def _same_report(
+    con: sqlite3.Connection, person: str, cycle: str, bundle: Bundle, payload: str, created: str
+) -> int | None:
+    """The report a bundle of the same saved report (same person, cycle, ladder, document, report
+    and save time) was imported as before, if any."""
+    digest = hashlib.sha256(bundle.document.encode("utf-8", "surrogatepass")).hexdigest()
+    row = con.execute(
+        "SELECT r.id FROM reports r JOIN people p ON p.id = r.person_id JOIN cycles c ON c.id = r.cycle_id"
+        " JOIN documents d ON d.id = r.document_id WHERE p.name_key = ? AND c.name_key = ? AND r.ladder_id = ?"
+        " AND d.sha256 = ? AND d.text = ? AND r.report = ? AND r.created_at = ? AND r.bundle_id IS NOT NULL"
+        " ORDER BY r.id LIMIT 1",
+        (text_key(person), text_key(cycle), bundle.ladder_id, digest, bundle.document, payload, created),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _correction_key(c: Correction) -> tuple[str, ...]:
+    return (c.action, c.text, c.statement_id, c.replaces, c.ladder_id, c.author, c.at)
 
 
 def _insert_correction(con: sqlite3.Connection, report_id: int, c: Correction) -> None:
