@@ -159,7 +159,7 @@ def _forget(path: str) -> None:
             "Deletes the person's documents, reports and the corrections made on them from this "
             "workspace file, and rewrites the file so that no text of theirs is left in it. This cannot be undone."
         )
-        person = st.selectbox("Person", people, index=None, key=f"{PREFIX}_forget_person")
+        person = st.selectbox("Who to forget", people, index=None, key=f"{PREFIX}_forget_person")
         typed = st.text_input("Type their name to confirm", key=f"{PREFIX}_forget_confirm")
         ready = person is not None and typed.strip().casefold() == person.casefold()
         clicked = st.button("Forget", key=f"{PREFIX}_forget_go", icon=":material/delete_forever:", disabled=not ready)
