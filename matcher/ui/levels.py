@@ -15,7 +15,7 @@ from ..models import Ladder
 from ..report import Report
 from .resources import analyse, app_settings, level_catalogue, read_ladder_upload
 from .safe import md_escape
-from .state import forget_files, kept, kept_files
+from .state import kept, kept_files
 from .views import pillar_examples, readable, statement_table
 from .widgets import (
     DEFAULT_LADDER,
@@ -23,6 +23,7 @@ from .widgets import (
     Download,
     document_input,
     download_row,
+    earlier_files_note,
     guarded,
     ladder_label,
     show_warnings,
@@ -89,15 +90,11 @@ def _pick_levels() -> tuple[Ladder, Ladder] | None:
     )
     if not uploads and earlier:
         uploads = earlier
-        left, right = st.columns([4, 1], vertical_alignment="center")
         names = ", ".join(md_escape(f.name) for f in earlier)
-        left.caption(f"Using the ladder files uploaded earlier in this session: {names}.")
-        right.button(
+        earlier_files_note(
+            f"{PREFIX}_ladder_files",
+            f"Using the ladder files uploaded earlier in this session: {names}.",
             "Remove these files",
-            key=f"{PREFIX}_ladder_files_forget",
-            on_click=forget_files,
-            args=(f"{PREFIX}_ladder_files",),
-            icon=":material/close:",
         )
     uploaded = [lad for lad in (guarded(read_ladder_upload, u) for u in uploads or []) if lad is not None]
     by_track = tracks([*uploaded, *ladders], root)

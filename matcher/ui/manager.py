@@ -14,13 +14,14 @@ from .resources import analyse, app_settings, get_matcher, read_upload, upload_l
 from .review import correction_notes
 from .safe import md_escape, short
 from .saved_team import render_saved_team
-from .state import KeptFile, forget_files, kept, kept_files, remember
+from .state import KeptFile, kept, kept_files, remember
 from .team import Team, person_names
 from .views import STRENGTH_BADGES, EvidenceLine, escaped, statement_text, unit_score
 from .widgets import (
     DOC_HINT,
     Download,
     download_row,
+    earlier_files_note,
     guarded,
     ladder_picker,
     show_error,
@@ -77,15 +78,11 @@ def render() -> None:
 def _earlier(files: list[KeptFile]) -> list[KeptFile]:
     """The team's files uploaded earlier in this session (shown as such, with a way to drop them)."""
     if files:
-        left, right = st.columns([4, 1], vertical_alignment="center")
         names = ", ".join(md_escape(f.name) for f in files)
-        left.caption(f"Using the {len(files)} files uploaded earlier in this session: {names}.")
-        right.button(
+        earlier_files_note(
+            f"{PREFIX}_files",
+            f"Using the {len(files)} files uploaded earlier in this session: {names}.",
             "Remove these files",
-            key=f"{PREFIX}_files_forget",
-            on_click=forget_files,
-            args=(f"{PREFIX}_files",),
-            icon=":material/close:",
         )
     return files
 

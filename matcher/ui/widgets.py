@@ -123,17 +123,21 @@ def kept_upload(upload: object, earlier: list[KeptFile], store: str, what: str) 
     with a button to stop using it); None when there is neither."""
     if upload is not None or not earlier:
         return upload
-    left, right = st.columns([4, 1], vertical_alignment="center")
-    left.caption(f"Using the {what} {md_escape(earlier[0].name)}, uploaded earlier in this session.")
-    right.button(
+    earlier_files_note(
+        store,
+        f"Using the {what} {md_escape(earlier[0].name)}, uploaded earlier in this session.",
         f"Remove {what}",
-        key=f"{store}_forget",
-        on_click=forget_files,
-        args=(store,),
-        icon=":material/close:",
         help=f"Stop using the {what} uploaded earlier in this session.",
     )
     return earlier[0]
+
+
+def earlier_files_note(store: str, caption: str, label: str, *, help: str | None = None) -> None:
+    """Say that the files kept under `store` from earlier in the session are in use, beside a
+    button (`label`) that stops using them."""
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.caption(caption)
+    right.button(label, key=f"{store}_forget", on_click=forget_files, args=(store,), icon=":material/close:", help=help)
 
 
 def document_input(prefix: str, settings: Settings, *, label: str = "Brag document") -> Document | None:
