@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.helpers import ROOT, FakeEmbedder
 
-__all__ = ["ENGINEER", "LEVELS", "MANAGER", "app", "fake_app", "no_exception"]
+__all__ = ["ENGINEER", "LEVELS", "MANAGER", "app", "fake_app", "no_exception", "shown"]
 
 APP = str(ROOT / "app.py")
 ENGINEER = "matcher/ui/pages/engineer.py"
@@ -38,3 +38,19 @@ def fake_app(monkeypatch, tmp_path_factory):
     for name in ("MATCHER_MAX_BYTES", "MATCHER_MAX_UNITS", "MATCHER_LADDERS", "MATCHER_LLM_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     return fake
+
+
+@pytest.fixture()
+def shown(monkeypatch):
+    """The reports the engineer page offers for download (its final report), newest last."""
+    from matcher.ui import engineer
+
+    seen = []
+    original = engineer.downloads
+
+    def recording(report, *args):
+        seen.append(report)
+        return original(report, *args)
+
+    monkeypatch.setattr(engineer, "downloads", recording)
+    return seen

@@ -119,3 +119,16 @@ def browser():
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    """A fresh page in its own browser context (downloads accepted); a module may define its own."""
+    from tests.test_browser import WIDTH
+
+    context = browser.new_context(viewport={"width": WIDTH, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    try:
+        yield pg
+    finally:
+        context.close()

@@ -6,28 +6,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from matcher.corrections import Correction
 from matcher.ui import engineer
-from tests.app_fake import ENGINEER, MANAGER, app, fake_app, no_exception
+from tests.app_fake import ENGINEER, MANAGER, app, fake_app, no_exception, shown
 from tests.helpers import EVAL_DOCS, need_shared
 
-__all__ = ["fake_app"]
-
-
-@pytest.fixture()
-def shown(monkeypatch):
-    """The reports the page offers for download (its final report), newest last."""
-    seen = []
-    original = engineer.downloads
-
-    def recording(report, *args):
-        seen.append(report)
-        return original(report, *args)
-
-    monkeypatch.setattr(engineer, "downloads", recording)
-    return seen
+__all__ = ["fake_app", "shown"]
 
 
 def document() -> str:

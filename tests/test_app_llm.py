@@ -17,9 +17,10 @@ import pytest
 from matcher.handover import Handover
 from matcher.ui import engineer
 from matcher.ui.views import judge_table, llm_notes_table, llm_summary
+from tests.app_fake import shown
 from tests.test_app import LADDER, app, doc, library, library_report, no_exception, unescape
 
-__all__ = ["library", "library_report"]  # fixtures shared with tests/test_app.py
+__all__ = ["library", "library_report", "shown"]  # fixtures shared with tests/test_app.py and app_fake
 
 pytestmark = pytest.mark.slow
 
@@ -32,20 +33,6 @@ def _clean_env(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     for name in ("BASE_URL", "MODEL", "API_KEY", "TIMEOUT", "RETRIES", "CONCURRENCY", "LOG"):
         monkeypatch.delenv(f"MATCHER_LLM_{name}", raising=False)
-
-
-@pytest.fixture
-def shown(monkeypatch):
-    """The reports the page offers for download (the page's final report), as it renders them."""
-    seen = []
-    original = engineer.downloads
-
-    def recording(report, *args):
-        seen.append(report)
-        return original(report, *args)
-
-    monkeypatch.setattr(engineer, "downloads", recording)
-    return seen
 
 
 def same_report(shown_report, library_report) -> bool:

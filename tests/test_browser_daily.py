@@ -16,7 +16,6 @@ from tests.test_browser import (
     ARTIFACTS,
     LADDER,
     RESULT_TIMEOUT,
-    WIDTH,
     download,
     need_doc,
     run_app,
@@ -37,16 +36,6 @@ def server() -> Iterator[str]:
     with run_app(log_path) as url:
         yield url
     assert "Traceback" not in log_path.read_text(encoding="utf-8", errors="replace")
-
-
-@pytest.fixture()
-def page(browser):
-    context = browser.new_context(viewport={"width": WIDTH, "height": 1000}, accept_downloads=True)
-    pg = context.new_page()
-    try:
-        yield pg
-    finally:
-        context.close()
 
 
 def upload_document(page, url: str, path: Path, route: str = "") -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from matcher.text import reduce_markdown
 from matcher.workspace import Workspace
-from tests.test_browser import ARTIFACTS, LADDER, RESULT_TIMEOUT, WIDTH, download, need_doc, run_app, screenshot
+from tests.test_browser import ARTIFACTS, LADDER, RESULT_TIMEOUT, download, need_doc, run_app, screenshot
 from tests.test_browser_daily import axe_violations, pick
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -35,16 +35,6 @@ def server(ws_file) -> Iterator[str]:
         with run_app(log_path) as url:
             yield url
     assert "Traceback" not in log_path.read_text(encoding="utf-8", errors="replace")
-
-
-@pytest.fixture()
-def page(browser):
-    context = browser.new_context(viewport={"width": WIDTH, "height": 1000}, accept_downloads=True)
-    pg = context.new_page()
-    try:
-        yield pg
-    finally:
-        context.close()
 
 
 def settled(page) -> None:
